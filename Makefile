@@ -1,0 +1,71 @@
+# gup-longterm-6.1: refuse long-term writable pins of file-backed page cache on Linux 6.1.
+#
+#   make          build the base, control and patched kernels, boot each in QEMU, run the
+#                 tests, print what the series changes side by side (the main job)
+#   make check    everything `make` does, failing on any unexpected result, then the patch
+#                 quality gate and the harness's own tests; ends with "N passed, N failed"
+#
+# Other verbs: setup, tree, kernels, bins, vm-test, table, export, gate, series, distro,
+# bench, soak, selftest, clean. See README.md.
+
+SHELL := /bin/bash
+BUILD ?= $(CURDIR)/build
+export BUILD
+KINDS ?= base control patched
+TESTS ?=
+FRAGMENTS := config/kernel.config config/debug.config
+S := scripts
+
+.PHONY: all main check setup tree kernels bins vm-test table export gate series distro \
+	bench soak selftest clean
+
+all main: setup
+	@$(S)/main.sh
+
+check: setup
+	@$(S)/check.sh
+
+setup:
+	@$(S)/setup.sh
+
+tree:
+	@$(S)/base.sh
+
+kernels: tree
+	@$(S)/kernels.sh test $(FRAGMENTS)
+
+bins:
+	@$(S)/bins.sh
+
+# Boot the kernels named by KINDS with our tests (and any static binaries in TESTS).
+vm-test:
+	@$(S)/vm-test.sh $(KINDS)
+
+table:
+	@$(S)/table.py $(addprefix $(BUILD)/vm/,$(addsuffix /summary.json,$(KINDS)))
+
+# Regenerate patches/ from the work tree's commits since 'base'.
+export:
+	@$(S)/export.sh
+
+gate:
+	@$(S)/gate.sh
+
+series:
+	@$(S)/mail-series.sh
+
+distro:
+	@$(S)/distro.sh
+
+bench: setup tree
+	@$(S)/bench.sh
+
+soak: setup tree
+	@$(S)/soak.sh
+
+# The harness's own tests (no kernel build needed).
+selftest:
+	@$(S)/selftest.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Stage: pack the guest initramfs with the kernel tree's usr/gen_init_cpio: busybox-static,
+# guest/init, the test binaries and the run list.
+# Usage: initramfs.sh OUT.cpio LIST [BIN...]    (LIST lines: name|command; BINs go to /tests/)
+. "$(dirname "$0")/lib.sh"
+out=$1 list=$2; shift 2
+gen=${GEN_INIT_CPIO:-$BUILD/out/test/usr/gen_init_cpio}
+[ -x "$gen" ] || die "usr/gen_init_cpio not found at $gen (build a kernel first)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] && file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || busybox=/bin/busybox
+file -L "$busybox" | grep -q 'statically linked' || die "busybox-static is not installed (run: make setup)"
+[ -f "$list" ] || die "test list $list not found"
+spec=$(mktemp)
+trap 'rm -f "$spec"' EXIT
+{
+	for d in /bin /dev /proc /sys /tmp /mnt /tests /root; do echo "dir $d 755 0 0"; done
+	echo "nod /dev/console 600 0 0 c 5 1"
+	echo "file /bin/busybox $busybox 755 0 0"
+	echo "file /init $TOP/guest/init 755 0 0"
+	echo "file /tests/list $(realpath "$list") 644 0 0"
+	for b in "$@"; do
+		[ -f "$b" ] || die "test binary $b not found"
+		file -L "$b" | grep -qE 'statically linked|static-pie' || die "test binary $b is not statically linked"
+		echo "file /tests/$(basename "$b") $(realpath "$b") 755 0 0"
+	done
+} > "$spec"
+mkdir -p "$(dirname "$out")"
+"$gen" "$spec" > "$out" || die "gen_init_cpio failed"

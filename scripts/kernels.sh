@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Stage: build the base kernel, then apply patches/series to the base one commit at a time
+# (git am, zero fuzz) on the same tree and O= directory, building after each patch: the
+# bisectability check. Images are cached by (tree, config) hash, so an unchanged step is
+# not rebuilt. Leaves images/{base,control,patched}.bzImage and the tree at the series tip.
+# Usage: kernels.sh FLAVOUR FRAGMENT...   (FLAVOUR names the O= dir: test, bench, ...)
+. "$(dirname "$0")/lib.sh"
+flavour=$1; shift
+out=$BUILD/out/$flavour img=$BUILD/images/$flavour
+mkdir -p "$img"
+[ -f "$TOP/patches/series" ] || die "patches/series not found"
+control_after=$(basevar CONTROL_AFTER)
+
+git -C "$TREE" diff --quiet HEAD 2>/dev/null ||
+	die "the kernel tree $TREE has uncommitted changes: commit (and make export) or stash them first"
+git -C "$TREE" checkout -q --detach base || die "cannot check out the base in $TREE"
+rm -rf "$TREE/.git/rebase-apply"
+"$TOP/scripts/config.sh" "$out" "$@"
+confsum=$(sha1sum < "$out/.config" | cut -c1-12)
+
+step() { # build the current tree state unless an image of it exists; $1: label, $2: name
+	local key src
+	key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
+	src=$img/cache/$key.bzImage
+	if [ -f "$src" ]; then
+		info "cached: $1"
+	else
+		"$TOP/scripts/build.sh" "$out" "$src" "$1"
+	fi
+	[ -z "${2:-}" ] || ln -sf "cache/$key.bzImage" "$img/$2.bzImage"
+}
+
+step "base ($(git -C "$TREE" log -1 --format=%s base))" base
+n=0
+[ -n "$control_after" ] || ln -sf base.bzImage "$img/control.bzImage"
+while read -r p; do
+	n=$((n + 1))
+	[ -f "$TOP/patches/$p" ] || die "patch $p listed in patches/series does not exist"
+	if ! git -C "$TREE" am -q --keep-cr "$TOP/patches/$p" >"$BUILD/am.log" 2>&1; then
+		git -C "$TREE" am --abort >/dev/null 2>&1 || true
+		die "patch $n ($p) does not apply to the base with zero fuzz: $(grep -m1 -E 'error|failed' "$BUILD/am.log")"
+	fi
+	name=
+	[ "$p" = "$control_after" ] && name=control
+	step "patch $n: $p" $name
+done < <(series_files)
+key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
+ln -sf "cache/$key.bzImage" "$img/patched.bzImage"
+[ -n "$control_after" ] && ! [ -e "$img/control.bzImage" ] && die "CONTROL_AFTER=$control_after is not in patches/series"
+info "$n patches applied and built; images in ${img#"$TOP"/}"

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Stage: the verdict of one boot, from its output directory (see scripts/vm.sh).
+
+Fails on: QEMU timeout or error, a missing end-of-run token from the guest, any crash
+marker in the console log (the lines are printed), a test that did not pass. Writes
+summary.json (every test case with its result and outcome) for the side-by-side table.
+
+Usage: verdict.py OUTDIR [KIND]      exit 0: clean run, every test passed or skipped.
+"""
+import json
+import os
+import re
+import sys
+
+# Console lines that mean the kernel is broken, whatever the tests said (after
+# syzkaller's report parser, pkg/report/linux.go).
+CRASH_PATTERNS = [
+    r"BUG:",
+    r"WARNING:",
+    r"INFO: possible (recursive|circular|irq lock inversion) locking",
+    r"INFO: (task .* blocked for more than|rcu_\w+ (self-)?detected stall)",
+    r"rcu: INFO: rcu_\w+ (self-)?detected stalls?",
+    r"possible (recursive|circular) locking dependency",
+    r"inconsistent lock state",
+    r"general protection fault",
+    r"KASAN:",
+    r"UBSAN:",
+    r"Kernel panic",
+    r"Oops[:\s]",
+    r"kernel BUG at",
+    r"Unable to handle kernel",
+    r"watchdog: BUG: soft lockup",
+    r"list_(add|del) corruption",
+]
+CRASH_RE = re.compile("|".join("(?:%s)" % p for p in CRASH_PATTERNS))
+TOKEN_RE = re.compile(r"^HARNESS-DONE kind=(\S+)")
+RESULT_RE = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?(.*?)\s*(?:#\s*(SKIP|TODO|TIMEOUT|exit=\S+)\b\s*(.*))?$")
+OUTCOME_RE = re.compile(r"^#\s*outcome:\s*(.+?)\s*$")
+
+
+def crash_lines(text):
+    """Lines of a console log that carry a crash marker."""
+    return [l.rstrip() for l in text.splitlines() if CRASH_RE.search(l)]
+
+
+def parse_tap(text):
+    """Parse the guest's nested TAP: top-level tests, each with its (indented) subtest cases.
+
+    Returns (tests, token_kind): tests is a list of dicts {name, result, reason, cases},
+    a case is {name, result ("pass"/"fail"/"skip"), outcome, reason}; token_kind is the
+    kind named by the end-of-run token, or None when the token is missing.
+    """
+    tests, pending, outcome, token = [], [], None, None
+    for raw in text.splitlines():
+        raw = raw.rstrip("\r\n")
+        indented = raw.startswith("    ")
+        line = raw.strip()
+        if not indented:
+            m = TOKEN_RE.match(line)
+            if m:
+                token = m.group(1)
+                continue
+        m = OUTCOME_RE.match(line)
+        if m and indented:
+            outcome = m.group(1)
+            continue
+        m = RESULT_RE.match(line)
+        if not m:
+            continue
+        ok, _num, desc, directive, why = m.groups()
+        if directive == "SKIP":
+            result = "skip"
+        elif ok == "ok":
+            result = "pass"
+        else:
+            result = "fail"
+        if indented:
+            pending.append({"name": desc, "result": result, "outcome": outcome,
+                            "reason": (why or directive or "").strip()})
+            outcome = None
+        else:
+            tests.append({"name": desc, "result": result,
+                          "reason": " ".join(x for x in (directive, why) if x).strip(),
+                          "cases": pending})
+            pending = []
+    if pending:  # cases printed by a test whose result line never came (crash, hang)
+        tests.append({"name": "(unfinished test)", "result": "fail",
+                      "reason": "no result line", "cases": pending})
+    return tests, token
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def verdict(outdir, kind=None):
+    """Return (ok, reasons, summary) for one boot's output directory."""
+    reasons = []
+    status = read(os.path.join(outdir, "qemu.status")).strip() or "no qemu.status"
+    if status != "ok":
+        reasons.append("QEMU: " + status)
+    tests, token = parse_tap(read(os.path.join(outdir, "results.tap")))
+    if token is None:
+        reasons.append("the guest never reported its end-of-run token (hang, panic or early exit)")
+    elif kind and token != kind:
+        reasons.append("the guest reported kind=%s, expected %s" % (token, kind))
+    crashes = crash_lines(read(os.path.join(outdir, "console.log")))
+    if crashes:
+        reasons.append("kernel crash markers in console.log:\n    " + "\n    ".join(crashes[:20]))
+    if not tests:
+        reasons.append("no test results")
+    for t in tests:
+        if t["result"] == "fail":
+            bad = [c["name"] for c in t["cases"] if c["result"] == "fail"]
+            reasons.append("test %s failed (%s)%s" % (t["name"], t["reason"] or "not ok",
+                           (": " + "; ".join(bad[:10])) if bad else ""))
+    summary = {"kind": kind or token, "ok": not reasons, "reasons": reasons, "tests": tests}
+    return not reasons, reasons, summary
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        print("usage: verdict.py OUTDIR [KIND]", file=sys.stderr)
+        return 2
+    outdir = argv[1]
+    kind = argv[2] if len(argv) == 3 else None
+    ok, reasons, summary = verdict(outdir, kind)
+    with open(os.path.join(outdir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    for t in summary["tests"]:
+        for c in t["cases"] or [t]:
+            counts[c["result"]] += 1
+    label = kind or summary["kind"] or "?"
+    line = "%s: %d passed, %d failed, %d skipped" % (label, counts["pass"], counts["fail"], counts["skip"])
+    if ok:
+        print("PASS " + line)
+        return 0
+    print("FAIL %s: %s" % (line, reasons[0].splitlines()[0]))
+    for r in reasons:
+        print("  - " + r)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

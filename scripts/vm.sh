@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Stage: boot KERNEL with INITRD in QEMU (TCG, 2 vCPUs) with fresh ext4 and xfs disks, wait for
+# it to end, keep the console log and the guest's TAP results in OUTDIR.
+# Usage: vm.sh KERNEL INITRD OUTDIR KIND    (KIND: base, control or patched)
+. "$(dirname "$0")/lib.sh"
+[ $# -eq 4 ] || die "usage: vm.sh KERNEL INITRD OUTDIR KIND"
+kernel=$1 initrd=$2 out=$3 kind=$4
+[ -f "$kernel" ] || die "kernel image $kernel not found"
+[ -f "$initrd" ] || die "initramfs $initrd not found"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (run: make setup)"
+VM_TIMEOUT=${VM_TIMEOUT:-1200}       # host-side limit for the whole boot
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}    # guest-side limit per test
+VM_MEM=${VM_MEM:-3G}
+mkdir -p "$out"
+rm -f "$out/console.log" "$out/results.tap"
+truncate -s 0 "$out/console.log" "$out/results.tap"
+# Fresh file systems for every boot, so every kernel starts from the same state.
+rm -f "$out/ext4.img" "$out/xfs.img"
+truncate -s 256M "$out/ext4.img" && mkfs.ext4 -q -F "$out/ext4.img" || die "mkfs.ext4 failed"
+truncate -s 512M "$out/xfs.img" && mkfs.xfs -q -f "$out/xfs.img" || die "mkfs.xfs failed"
+append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 rcupdate.rcu_cpu_stall_timeout=60"
+append+=" hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64 transparent_hugepage=madvise"
+append+=" harness.kind=$kind harness.timeout=$TEST_TIMEOUT ${VM_APPEND:-}"
+info "booting $kind kernel ($(basename "$kernel")), logs in ${out#"$TOP"/}"
+start=$(date +%s)
+set +e
+timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$VM_MEM" \
+	-nographic -no-reboot -monitor none -serial "file:$out/console.log" -serial "file:$out/results.tap" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" ${VM_QEMU_ARGS:-} \
+	-drive "file=$out/ext4.img,if=virtio,format=raw" -drive "file=$out/xfs.img,if=virtio,format=raw" \
+	</dev/null >"$out/qemu.log" 2>&1
+rc=$?
+set -e
+echo "$(( $(date +%s) - start ))" > "$out/seconds"
+rm -f "$out/ext4.img" "$out/xfs.img"
+if [ $rc -eq 137 ]; then
+	echo "timeout after ${VM_TIMEOUT}s" > "$out/qemu.status"
+elif [ $rc -ne 0 ]; then
+	echo "qemu exited with $rc: $(head -c 300 "$out/qemu.log")" > "$out/qemu.status"
+else
+	echo ok > "$out/qemu.status"
+fi
+exit 0
