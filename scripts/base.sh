@@ -36,8 +36,8 @@ have=$(tree_version "$TREE.tmp")
 [ "$have" = "$want_ver" ] || warn "base tarball is Linux $have but the series was tested on $want_ver"
 cd "$TREE.tmp"
 git init -q
-git config user.name "gup-longterm harness"
-git config user.email "harness@localhost"
+git config user.name "gup-longterm team"
+git config user.email "team@gup-longterm.invalid"
 git config core.autocrlf false
 git config gc.auto 0
 git add -A -f . >/dev/null

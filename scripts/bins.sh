@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Stage: build the static guest binaries from the tree at the series tip: the vm kselftests
+# through tools/testing/selftests/vm's own Makefile (which also proves its wiring), against
+# the tree's exported uapi headers, and the harness's race stress program.
+. "$(dirname "$0")/lib.sh"
+out=$BUILD/out/test bin=$BUILD/bin
+[ -f "$out/.config" ] || die "no configured kernel build in $out (run: make kernels)"
+mkdir -p "$bin"
+make -s -C "$TREE" O="$out" ARCH=x86_64 headers_install >/dev/null || die "headers_install failed"
+khdr="-isystem $out/usr/include"
+vm=$TREE/tools/testing/selftests/vm
+progs=(gup_test)
+[ -f "$vm/gup_longterm.c" ] && progs+=(gup_longterm)
+make -s -C "$vm" OUTPUT="$bin" KHDR_INCLUDES="$khdr" LDFLAGS=-static CC=gcc \
+	"${progs[@]/#/$bin/}" >"$bin/build.log" 2>&1 || { cat "$bin/build.log" >&2; die "building ${progs[*]} with the vm selftests Makefile failed"; }
+gcc -static -O2 -Wall -Wextra -Werror -I"$TREE/mm" -I"$TREE/tools/testing/selftests" $khdr \
+	-o "$bin/gup_race" "$TOP/guest/gup_race.c" -lpthread || die "building guest/gup_race.c failed"
+info "guest binaries: ${progs[*]} gup_race in ${bin#"$TOP"/}"

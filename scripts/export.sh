@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Regenerate patches/ from the work tree's commits since 'base': one git format-patch file
+# per commit, named by subject slug with its number, and patches/series in the same order.
+# Stable across runs: zero hashes in the From line, no version signature, no numbering
+# (a new patch does not rewrite the others); dates are the commits' own.
+. "$(dirname "$0")/lib.sh"
+git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
+git -C "$TREE" diff --quiet HEAD || die "the kernel tree has uncommitted changes: commit them first"
+n=$(git -C "$TREE" rev-list --count base..HEAD)
+[ "$n" -gt 0 ] || die "no commits on top of 'base' in $TREE: nothing to export"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$TREE" format-patch -q -N --no-signature --zero-commit --subject-prefix=PATCH -o "$tmp" base..HEAD ||
+	die "git format-patch failed"
+# Keep the heading comments of the old series; list the new files in order.
+old_series=$TOP/patches/series
+{
+	echo "# Refuse long-term writable pins of file-backed page cache (Linux 6.1)."
+	echo "# Applied in this order with zero fuzz; see README.md."
+	for f in "$tmp"/*.patch; do
+		b=$(basename "$f")
+		case "$b" in
+		0001-*) echo; echo "# Test interface (no behaviour change): base + this = the negative control kernel" ;;
+		0002-*) echo; echo "# The restriction" ;;
+		esac
+		case "$b" in *selftests*) [ -n "${st:-}" ] || { echo; echo "# Tests"; st=1; } ;; esac
+		echo "$b"
+	done
+} > "$tmp/series"
+rm -f "$TOP"/patches/*.patch
+cp "$tmp"/*.patch "$tmp/series" "$TOP/patches/"
+sed -i "s/^CONTROL_AFTER=.*//" "$TOP/patches/BASE"; sed -i '/^$/d' "$TOP/patches/BASE"
+echo "CONTROL_AFTER=$(basename "$(ls "$tmp"/0001-*.patch)")" >> "$TOP/patches/BASE"
+info "exported $n patches to patches/ (and patches/series)"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Stage: boot each kernel KIND (base, control, patched) with the guest binaries and the run
+# list, then give each boot its verdict. Extra static binaries: TESTS="path/to/bin ...".
+# TEST_ARGS: arguments for those (the guest's $NEG is "-n" on kernels without the restriction).
+# VMDIR: where the boots' logs go (default build/vm). ONLY_TESTS=1: run only TESTS.
+# Usage: vm-test.sh KIND...      Exit 1 if any boot's verdict is a failure.
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 1 ] || die "usage: vm-test.sh KIND..."
+flavour=${FLAVOUR:-test}
+VMDIR=${VMDIR:-$BUILD/vm}
+list=$VMDIR/tests.list
+bins=()
+mkdir -p "$VMDIR"
+: > "$list"
+if [ -z "${ONLY_TESTS:-}" ]; then
+	sed "s/\${RACE_SECONDS:-20}/${RACE_SECONDS:-20}/" "$TOP/guest/tests.list" > "$list"
+	for b in gup_longterm gup_race; do
+		[ -x "$BUILD/bin/$b" ] || die "guest binary $BUILD/bin/$b missing (run: make bins)"
+		bins+=("$BUILD/bin/$b")
+	done
+fi
+for t in ${TESTS:-}; do
+	[ -x "$t" ] || die "TESTS: $t is not an executable file"
+	echo "$(basename "$t")|/tests/$(basename "$t") ${TEST_ARGS:-}" >> "$list"
+	bins+=("$t")
+done
+[ -s "$list" ] || die "nothing to run"
+"$TOP/scripts/initramfs.sh" "$VMDIR/initramfs.cpio" "$list" "${bins[@]}"
+fail=0
+for kind in "$@"; do
+	img=$BUILD/images/$flavour/$kind.bzImage
+	[ -e "$img" ] || die "no $kind kernel image at $img (run: make kernels)"
+	"$TOP/scripts/vm.sh" "$img" "$VMDIR/initramfs.cpio" "$VMDIR/$kind" "$kind"
+	"$TOP/scripts/verdict.py" "$VMDIR/$kind" "$kind" || fail=1
+done
+exit $fail
