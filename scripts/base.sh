@@ -3,8 +3,10 @@
 # Idempotent: an existing tree with a 'base' tag is kept (only its version is re-checked).
 . "$(dirname "$0")/lib.sh"
 TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-want_pkg=$(basevar PACKAGE_VERSION)
-want_ver=$(basevar KERNEL_VERSION)
+BASE_FILE=${BASE_FILE:-$TOP/patches/BASE}
+[ -f "$BASE_FILE" ] || die "$BASE_FILE not found: the series must record the base it was tested on"
+want_pkg=$(sed -n 's/^PACKAGE_VERSION=//p' "$BASE_FILE")
+want_ver=$(sed -n 's/^KERNEL_VERSION=//p' "$BASE_FILE")
 [ -n "$want_pkg" ] && [ -n "$want_ver" ] || die "patches/BASE does not record PACKAGE_VERSION and KERNEL_VERSION"
 
 if [ -z "${TARBALL_VERSION:-}" ]; then

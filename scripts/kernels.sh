@@ -7,8 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 flavour=$1; shift
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour
-mkdir -p "$img"
-[ -f "$TOP/patches/series" ] || die "patches/series not found"
+links=${LINKDIR:-$img}   # where base/control/patched.bzImage point into the cache
+mkdir -p "$img/cache" "$links"
+rm -f "$links/control.bzImage"
+PATCHDIR=${PATCHDIR:-$TOP/patches}
+[ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 control_after=$(basevar CONTROL_AFTER)
 
 git -C "$TREE" diff --quiet HEAD 2>/dev/null ||
@@ -27,24 +30,24 @@ step() { # build the current tree state unless an image of it exists; $1: label,
 	else
 		"$TOP/scripts/build.sh" "$out" "$src" "$1"
 	fi
-	[ -z "${2:-}" ] || ln -sf "cache/$key.bzImage" "$img/$2.bzImage"
+	[ -z "${2:-}" ] || ln -sf "$src" "$links/$2.bzImage"
 }
 
 step "base ($(git -C "$TREE" log -1 --format=%s base))" base
 n=0
-[ -n "$control_after" ] || ln -sf base.bzImage "$img/control.bzImage"
+[ -n "$control_after" ] || ln -sf base.bzImage "$links/control.bzImage"
 while read -r p; do
 	n=$((n + 1))
-	[ -f "$TOP/patches/$p" ] || die "patch $p listed in patches/series does not exist"
-	if ! git -C "$TREE" am -q --keep-cr "$TOP/patches/$p" >"$BUILD/am.log" 2>&1; then
+	[ -f "$PATCHDIR/$p" ] || die "patch $p listed in the series does not exist"
+	if ! git -C "$TREE" am -q --keep-cr "$PATCHDIR/$p" >"$BUILD/am.log" 2>&1; then
 		git -C "$TREE" am --abort >/dev/null 2>&1 || true
 		die "patch $n ($p) does not apply to the base with zero fuzz: $(grep -m1 -E 'error|failed' "$BUILD/am.log")"
 	fi
 	name=
 	[ "$p" = "$control_after" ] && name=control
 	step "patch $n: $p" $name
-done < <(series_files)
+done < <(grep -vE '^[[:space:]]*(#|$)' "$PATCHDIR/series" | sed 's/[[:space:]].*//')
 key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
-ln -sf "cache/$key.bzImage" "$img/patched.bzImage"
-[ -n "$control_after" ] && ! [ -e "$img/control.bzImage" ] && die "CONTROL_AFTER=$control_after is not in patches/series"
+ln -sf "$img/cache/$key.bzImage" "$links/patched.bzImage"
+[ -z "$control_after" ] || [ -e "$links/control.bzImage" ] || die "CONTROL_AFTER=$control_after is not in the series"
 info "$n patches applied and built; images in ${img#"$TOP"/}"

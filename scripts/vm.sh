@@ -10,7 +10,7 @@ kernel=$1 initrd=$2 out=$3 kind=$4
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (run: make setup)"
 VM_TIMEOUT=${VM_TIMEOUT:-1200}       # host-side limit for the whole boot
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}    # guest-side limit per test
-VM_MEM=${VM_MEM:-3G}
+VM_MEM=${VM_MEM:-6G}   # the 1 GiB huge page is not found at boot with 3-4 GiB
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/results.tap"
 truncate -s 0 "$out/console.log" "$out/results.tap"
@@ -19,7 +19,7 @@ rm -f "$out/ext4.img" "$out/xfs.img"
 truncate -s 256M "$out/ext4.img" && mkfs.ext4 -q -F "$out/ext4.img" || die "mkfs.ext4 failed"
 truncate -s 512M "$out/xfs.img" && mkfs.xfs -q -f "$out/xfs.img" || die "mkfs.xfs failed"
 append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 rcupdate.rcu_cpu_stall_timeout=60"
-append+=" hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64 transparent_hugepage=madvise"
+append+=" hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64 transparent_hugepage=madvise secretmem.enable=1"
 append+=" harness.kind=$kind harness.timeout=$TEST_TIMEOUT ${VM_APPEND:-}"
 info "booting $kind kernel ($(basename "$kernel")), logs in ${out#"$TOP"/}"
 start=$(date +%s)

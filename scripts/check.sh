@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The test command: the whole pipeline on the base, control and patched kernels, failing on
+# any unexpected result on any of them, the cross-kernel assertions (the negative control),
+# the patch quality gate and the harness's own tests. Ends with "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+set +e
+LOGS=$BUILD/check
+mkdir -p "$LOGS"
+pass=0 fail=0 skip=0 failed=() quiet=
+record() { # record RESULT DESCRIPTION   (RESULT: pass, fail or skip)
+	case $1 in
+	pass) pass=$((pass + 1)); [ -n "$quiet" ] || echo "ok - $2" ;;
+	skip) skip=$((skip + 1)); [ -n "$quiet" ] || echo "ok - $2 # SKIP" ;;
+	*) fail=$((fail + 1)); failed+=("$2"); echo "not ok - $2" ;;
+	esac
+}
+stage() { # stage NAME CMD...: one result; on failure show the stage's last lines
+	local name=$1 log=$LOGS/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-').log
+	shift
+	if "$@" >"$log" 2>&1; then
+		record pass "$name"
+	else
+		record fail "$name"
+		grep -E '^(ERROR|WARNING|FAIL|not ok)|gate: .*FAIL' "$log" | head -20 | sed 's/^/    /'
+		tail -3 "$log" | sed 's/^/    | /'
+	fi
+}
+count_tap() { # count_tap PREFIX FILE: fold a TAP file's top-level results into the totals
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*) record skip "$1: ${line#ok }" ;;
+		"ok "*) record pass "$1: ${line#ok }" ;;
+		"not ok "*) record fail "$1: ${line#not ok }" ;;
+		esac
+	done < "$2"
+}
+start=$(date +%s)
+echo "TAP version 13"
+stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
+stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
+stage "series: every patch applies with zero fuzz and every step builds (bisectable, debug config)" \
+	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
+stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
+
+# Boot each kernel: its verdict (token, crash markers, every test's own assertions) and
+# every test case counted one by one.
+for kind in base control patched; do
+	stage "boot $kind: clean run (end token, no crash marker, every test passed)" \
+		"$TOP/scripts/vm-test.sh" "$kind"
+	if [ -f "$BUILD/vm/$kind/summary.json" ]; then
+		python3 - "$BUILD/vm/$kind/summary.json" "$kind" > "$LOGS/cases-$kind.tap" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for t in s["tests"]:
+    for c in t["cases"] or [t]:
+        name = "%s: %s" % (t["name"], c["name"]) if c is not t else t["name"]
+        r = c["result"]
+        print(("ok %s # SKIP %s" % (name, c.get("reason") or "")) if r == "skip"
+              else ("ok " if r == "pass" else "not ok ") + name)
+PY
+		quiet=1
+		count_tap "$kind" "$LOGS/cases-$kind.tap"
+		quiet=
+		echo "# $kind: $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
+	fi
+done
+if "$TOP/scripts/compare.py" "$BUILD"/vm/{base,control,patched}/summary.json > "$LOGS/compare.tap" 2>&1; then :; fi
+count_tap "base vs control vs patched" "$LOGS/compare.tap"
+grep -q '^ok\|^not ok' "$LOGS/compare.tap" || record fail "base vs control vs patched: compare.py produced no result"
+
+stage "gate: patch quality (checkpatch, sparse/W=1, coccinelle, kernel-doc, rst, zero fuzz, export)" \
+	"$TOP/scripts/gate.sh"
+stage "selftest: the harness's own tests" "$TOP/scripts/selftest.sh"
+
+echo
+"$TOP/scripts/table.py" "$BUILD"/vm/{base,control,patched}/summary.json 2>/dev/null | tail -1
+echo "check took $(( $(date +%s) - start ))s; logs in ${LOGS#"$TOP"/}/"
+if [ $fail -gt 0 ]; then
+	echo "FAILED:"
+	printf '  %s\n' "${failed[@]}" | head -30
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Cross-kernel assertions over the boots' summaries (base, control, patched).
+
+The control kernel is the base plus the test interface only, so:
+  1. every case passes its own expectation on each kernel (verdict.py checks that);
+  2. the series changes exactly the long-term R/W pins of shared ext4/xfs file mappings:
+     every other case has the same outcome on control and patched;
+  3. every pin the series refuses was seen to succeed on the control kernel, in this run
+     (io_uring, which refuses such buffers itself on 6.1, changes only its errno);
+  4. the test interface changes nothing else: every case that ran on the pristine base has
+     the same outcome there as on the control kernel.
+Prints TAP; exit 1 on any failure.
+
+Usage: compare.py BASE.json CONTROL.json PATCHED.json
+"""
+import json
+import re
+import sys
+
+REFUSED_ROW = re.compile(r"\bR/W\b.*\b(ext4|xfs) file shared\b")
+
+
+def cases(summary):
+    out = {}
+    for t in summary["tests"]:
+        for c in t["cases"]:
+            out["%s: %s" % (t["name"], c["name"])] = c
+    return out
+
+
+def main(argv):
+    if len(argv) != 4:
+        print("usage: compare.py BASE.json CONTROL.json PATCHED.json", file=sys.stderr)
+        return 2
+    base, control, patched = (cases(json.load(open(p))) for p in argv[1:])
+    checks = []
+
+    def check(ok, desc, detail=""):
+        checks.append((ok, desc, detail))
+
+    longterm = {k: v for k, v in patched.items() if k.startswith("gup_longterm: ")}
+    refused = sorted(k for k in longterm if REFUSED_ROW.search(k))
+    check(len(refused) > 0, "the patched run has long-term R/W pin cases of ext4/xfs shared mappings",
+          "%d cases" % len(refused))
+    changed = sorted(k for k in longterm if k in control and
+                     (control[k].get("outcome") != longterm[k].get("outcome")))
+    unexpected = [k for k in changed if not REFUSED_ROW.search(k)]
+    check(not unexpected, "the series changes no outcome outside R/W pins of ext4/xfs shared mappings",
+          "; ".join("%s: %s -> %s" % (k, control[k].get("outcome"), longterm[k].get("outcome"))
+                    for k in unexpected[:10]))
+    not_refused = [k for k in refused if longterm[k]["result"] == "skip" or longterm[k].get("outcome") == "pinned"]
+    check(not not_refused, "every such pin is refused on the patched kernel", "; ".join(not_refused[:10]))
+    no_control = []
+    for k in refused:
+        c = control.get(k)
+        want = "EOPNOTSUPP" if "io_uring" in k else "pinned"
+        if c is None or c["result"] != "pass" or c.get("outcome") != want:
+            no_control.append("%s: %s" % (k, c.get("outcome") if c else "missing"))
+    check(not no_control, "negative control: every pin the series refuses succeeds on the control kernel",
+          "; ".join(no_control[:10]))
+    base_diff = [k for k, c in base.items() if c["result"] != "skip" and k in control and
+                 control[k].get("outcome") != c.get("outcome")]
+    check(not base_diff, "the test interface alone changes no outcome (base vs control)",
+          "; ".join(base_diff[:10]))
+    xdp = [k for k in refused if "AF_XDP" in k and base.get(k, {}).get("outcome") == "pinned"]
+    check(len(xdp) > 0 or not any("AF_XDP" in k for k in refused),
+          "negative control on the pristine base: a real in-kernel client (AF_XDP) pins ext4/xfs shared R/W",
+          "%d cases" % len(xdp))
+
+    print("TAP version 13")
+    print("1..%d" % len(checks))
+    fails = 0
+    for i, (ok, desc, detail) in enumerate(checks, 1):
+        if detail:
+            print("# %s" % detail)
+        print("%s %d %s" % ("ok" if ok else "not ok", i, desc))
+        fails += not ok
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

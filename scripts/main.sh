@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: build the base, control and patched kernels (the series applied commit by
+# commit), boot each with the tests, and print what the series changes side by side.
+. "$(dirname "$0")/lib.sh"
+KINDS=${KINDS:-base control patched}
+"$TOP/scripts/base.sh"
+"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
+"$TOP/scripts/bins.sh"
+status=0
+"$TOP/scripts/vm-test.sh" $KINDS || status=1
+echo
+"$TOP/scripts/table.py" $(for k in $KINDS; do echo "$BUILD/vm/$k/summary.json"; done)
+echo
+echo "Logs: build/vm/<kernel>/console.log (kernel), results.tap (tests), summary.json"
+exit $status

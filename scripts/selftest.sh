@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The harness's own tests: each one feeds a stage bad input and checks that it fails with a
+# clear one-line reason (or, for the good input, that it passes). Prints TAP; exit 1 on failure.
+# The kernel cases need a built test kernel (make kernels); they restore the tree at the end.
+. "$(dirname "$0")/lib.sh"
+set +e
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 fails=0
+result() { # result OK DESCRIPTION [OUTPUT]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else
+		fails=$((fails + 1)); echo "not ok $n $2"; [ -z "${3:-}" ] || printf '%s\n' "$3" | tail -5 | sed 's/^/# /'
+	fi
+}
+expect_fail() { # expect_fail DESCRIPTION PATTERN CMD...: CMD must fail and print PATTERN
+	local desc=$1 pat=$2 out rc
+	shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -qE -- "$pat" <<<"$out"; then result 0 "$desc"; else
+		result 1 "$desc (exit $rc, wanted /$pat/)" "$out"; fi
+}
+echo "TAP version 13"
+
+out=$(python3 "$TOP/tests/test_verdict.py" 2>&1); result $? "unit tests: TAP parser, crash detector, table, compare" "$out"
+
+# Base and config
+printf 'KERNEL_VERSION=6.1.192\n' > "$tmp/BASE"
+expect_fail "base: a BASE file without the package version is a one-line error" \
+	'^ERROR: .*does not record PACKAGE_VERSION' env BASE_FILE="$tmp/BASE" "$TOP/scripts/base.sh"
+expect_fail "base: a missing BASE file is a one-line error" '^ERROR: .*not found' \
+	env BASE_FILE="$tmp/none" "$TOP/scripts/base.sh"
+out=$(TARBALL_VERSION=6.1.999-1 "$TOP/scripts/base.sh" 2>&1)
+grep -q 'WARNING: base package is linux-source-6.1 6.1.999-1 but the series was tested on' <<<"$out"
+result $? "base: a different base package version is named with both versions" "$out"
+expect_fail "base: a missing tarball is a one-line error" '^ERROR: base tarball .* not found' \
+	env TREE="$tmp/newtree" TARBALL="$tmp/none.tar.xz" "$TOP/scripts/base.sh"
+printf 'CONFIG_GUP_TEST=y\n# CONFIG_DEBUG_FS is not set\nCONFIG_NO_SUCH_OPTION_PLANTED=y\n' > "$tmp/bad.config"
+expect_fail "config: options that did not survive olddefconfig are named" \
+	'^ERROR: config options that did not survive olddefconfig: .*CONFIG_GUP_TEST=y.*CONFIG_NO_SUCH_OPTION_PLANTED' \
+	"$TOP/scripts/config.sh" "$tmp/out-config" "$TOP/config/kernel.config" "$tmp/bad.config"
+printf 'CONFIG_GUP_TEST=y\n' > "$tmp/good.config"
+printf 'CONFIG_GUP_TEST=y\nCONFIG_DEBUG_FS=y\n' > "$tmp/dotconfig"
+"$TOP/scripts/config-check.sh" "$tmp/dotconfig" "$tmp/good.config"
+result $? "config: a fragment whose options all survived passes"
+
+# Guest binaries and boots
+printf '#include <unistd.h>\nint main(void) { sleep(100000); return 0; }\n' > "$tmp/sleeper.c"
+gcc -static -O2 -o "$tmp/sleeper" "$tmp/sleeper.c" && gcc -O2 -o "$tmp/dynamic" "$tmp/sleeper.c"
+expect_fail "initramfs: a dynamically linked test binary is refused" 'is not statically linked' \
+	env ONLY_TESTS=1 TESTS="$tmp/dynamic" VMDIR="$tmp/vm" "$TOP/scripts/vm-test.sh" patched
+if [ -e "$BUILD/images/test/patched.bzImage" ]; then
+	expect_fail "verdict: a test that hangs in the guest fails the run (per-test timeout)" 'TIMEOUT' \
+		env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=5 VMDIR="$tmp/vm" "$TOP/scripts/vm-test.sh" patched
+	expect_fail "verdict: a guest that never reports fails the run (host timeout)" 'QEMU: timeout' \
+		env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=1000 VM_TIMEOUT=25 VMDIR="$tmp/vm" \
+		"$TOP/scripts/vm-test.sh" patched
+	expect_fail "verdict: a kernel that panics fails the run, showing the panic line" 'Kernel panic' \
+		env ONLY_TESTS=1 TESTS="$tmp/sleeper" VM_APPEND="rdinit=/no-such-init" VM_TIMEOUT=60 VMDIR="$tmp/vm" \
+		"$TOP/scripts/vm-test.sh" patched
+else
+	for t in "per-test timeout" "host timeout" "panic"; do echo "ok $((n += 1)) verdict: $t # SKIP no test kernel built (make kernels)"; done
+fi
+
+# Series: bad patches (these move the kernel tree; it is restored at the end)
+if [ -f "$BUILD/out/test/.config" ]; then
+	mkdir -p "$tmp/noapply" "$tmp/nobuild" "$tmp/links"
+	first=$(series_files | head -1)
+	cp "$TOP/patches/$first" "$tmp/noapply/" && cp "$TOP/patches/$first" "$tmp/nobuild/"
+	# A patch whose context is not in the base: it must not apply (zero fuzz).
+	awk '!done && hunk && /^ / { print " PLANTED-DRIFT" substr($0, 2); done = 1; next }
+	     /^@@ / { hunk = 1 } { print }' "$TOP/patches/$(series_files | sed -n 2p)" > "$tmp/noapply/0002-context-drift.patch"
+	printf '%s\n' "$first" 0002-context-drift.patch > "$tmp/noapply/series"
+	expect_fail "series: a patch that does not apply with zero fuzz stops the run, named" \
+		'^ERROR: patch 2 \(0002-context-drift.patch\) does not apply' \
+		env PATCHDIR="$tmp/noapply" LINKDIR="$tmp/links" "$TOP/scripts/kernels.sh" test \
+		"$TOP/config/kernel.config" "$TOP/config/debug.config"
+	cat > "$tmp/nobuild/0002-planted-build-break.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: harness selftest <selftest@localhost>
+Date: Sat, 1 Jan 2000 00:00:00 +0000
+Subject: [PATCH] planted: break the build
+
+---
+ mm/gup.c | 1 +
+ 1 file changed, 1 insertion(+)
+
+diff --git a/mm/gup.c b/mm/gup.c
+--- a/mm/gup.c
++++ b/mm/gup.c
+@@ -1,4 +1,5 @@
+ // SPDX-License-Identifier: GPL-2.0-only
++#error planted build break
+ #include <linux/kernel.h>
+ #include <linux/errno.h>
+ #include <linux/err.h>
+PATCH
+	printf '%s\n' "$first" 0002-planted-build-break.patch "$(series_files | sed -n 2p)" > "$tmp/nobuild/series"
+	cp "$TOP/patches/$(series_files | sed -n 2p)" "$tmp/nobuild/"
+	expect_fail "series: a patch that breaks the build in the middle of the series is named" \
+		'^ERROR: build failed: patch 2: 0002-planted-build-break.patch' \
+		env PATCHDIR="$tmp/nobuild" LINKDIR="$tmp/links" "$TOP/scripts/kernels.sh" test \
+		"$TOP/config/kernel.config" "$TOP/config/debug.config"
+	# A new sparse warning: the series plus one patch that adds a __user cast.
+	mkdir -p "$tmp/sparse" && cp "$TOP"/patches/*.patch "$TOP/patches/series" "$tmp/sparse/"
+	cat > "$tmp/sparse/9999-planted-sparse.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: harness selftest <selftest@localhost>
+Date: Sat, 1 Jan 2000 00:00:00 +0000
+Subject: [PATCH] planted: a new sparse warning
+
+---
+ mm/gup_test.c | 6 ++++++
+ 1 file changed, 6 insertions(+)
+
+diff --git a/mm/gup_test.c b/mm/gup_test.c
+--- a/mm/gup_test.c
++++ b/mm/gup_test.c
+@@ -1,3 +1,9 @@
++int gup_test_planted(void __user *p);
++int gup_test_planted(void __user *p)
++{
++	return *(int *)p;
++}
++
+ #include <linux/kernel.h>
+ #include <linux/mm.h>
+ #include <linux/slab.h>
+PATCH
+	echo 9999-planted-sparse.patch >> "$tmp/sparse/series"
+	expect_fail "gate: a new sparse warning fails the gate, naming the file" \
+		"new warning: mm/gup_test.c: warning: cast removes address space '__user'" \
+		env PATCHDIR="$tmp/sparse" "$TOP/scripts/gate-build.sh"
+	# Restore the kernel tree at the series tip (every image is cached: no build).
+	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config" >"$tmp/restore.log" 2>&1
+	result $? "series: the tree is restored at the series tip" "$(cat "$tmp/restore.log")"
+else
+	for t in "zero fuzz" "build break" "sparse" "restore"; do echo "ok $((n += 1)) series: $t # SKIP no configured kernel build (make kernels)"; done
+fi
+
+# Gate: planted style violation (the build checks are covered above)
+if [ -x "$TOP/scripts/gate.sh" ]; then
+	mkdir -p "$tmp/ws" && cp "$TOP"/patches/*.patch "$TOP/patches/series" "$tmp/ws/"
+	victim=$(series_files | sed -n 3p)
+	sed -i '0,/^+\t/s/^+\t\(.*\)$/+\t\1 /' "$tmp/ws/$victim"
+	expect_fail "gate: a patch with trailing whitespace fails checkpatch, named" "$victim" \
+		env PATCHDIR="$tmp/ws" GATE_SKIP_BUILD_CHECKS=1 "$TOP/scripts/gate.sh"
+fi
+echo "1..$n"
+echo "# selftest: $((n - fails)) passed, $fails failed"
+[ $fails -eq 0 ]

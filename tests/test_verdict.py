@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Unit tests of the verdict (TAP parser, crash detector), the table and compare.py."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+import verdict  # noqa: E402
+import table  # noqa: E402
+
+TAP = """TAP version 13
+# harness: kind=patched kernel=6.1.192
+1..2
+    TAP version 13
+    1..3
+    # outcome: pinned
+    ok 1 gup_test slow R/W memfd shared
+    # outcome: EFAULT
+    ok 2 gup_test slow R/W ext4 file shared
+    ok 3 gup_test slow R/W hugetlb 1G # SKIP no free 1G pages
+    # Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0
+ok 1 gup_longterm
+    1..1
+    not ok 1 invariant A: no R/W pin of ext4/xfs shared succeeds
+not ok 2 gup_race # exit=1
+HARNESS-DONE kind=patched
+"""
+
+WARN_LOG = """[    5.1] harness: running gup_longterm
+[    5.2] ------------[ cut here ]------------
+[    5.3] WARNING: CPU: 1 PID: 77 at mm/gup.c:2460 folio_fast_pin_allowed+0x5a/0x80
+[    5.4] Kernel panic - not syncing: panic_on_warn set ...
+"""
+
+
+def write_run(d, tap, console, status="ok"):
+    for name, text in (("results.tap", tap), ("console.log", console), ("qemu.status", status)):
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+
+
+class ParserTest(unittest.TestCase):
+    def test_nested_results_outcomes_and_skips(self):
+        tests, token = verdict.parse_tap(TAP)
+        self.assertEqual(token, "patched")
+        self.assertEqual([t["name"] for t in tests], ["gup_longterm", "gup_race"])
+        cases = tests[0]["cases"]
+        self.assertEqual([(c["result"], c["outcome"]) for c in cases],
+                         [("pass", "pinned"), ("pass", "EFAULT"), ("skip", None)])
+        self.assertEqual(cases[2]["reason"], "no free 1G pages")
+        self.assertEqual(tests[1]["result"], "fail")
+        self.assertEqual(tests[1]["cases"][0]["result"], "fail")
+
+    def test_cases_without_a_result_line_are_a_failed_test(self):
+        tests, token = verdict.parse_tap("1..1\n    ok 1 a\n    ok 2 b\n")
+        self.assertIsNone(token)
+        self.assertEqual(tests[-1]["result"], "fail")
+
+    def test_token_must_not_be_indented(self):
+        _, token = verdict.parse_tap("    HARNESS-DONE kind=patched\n")
+        self.assertIsNone(token)
+
+
+class CrashTest(unittest.TestCase):
+    def test_markers(self):
+        for line in ["WARNING: CPU: 0 PID: 1 at mm/gup.c:1 f+0x1/0x2",
+                     "BUG: KASAN: use-after-free in gup_pte_range",
+                     "BUG: sleeping function called from invalid context",
+                     "WARNING: possible circular locking dependency detected",
+                     "general protection fault, probably for non-canonical address",
+                     "Kernel panic - not syncing: No working init found",
+                     "UBSAN: shift-out-of-bounds in mm/gup.c:10",
+                     "rcu: INFO: rcu_sched self-detected stall on CPU",
+                     "kernel BUG at mm/filemap.c:1234!",
+                     "Oops: 0000 [#1] PREEMPT SMP"]:
+            self.assertTrue(verdict.crash_lines(line), line)
+
+    def test_clean_lines(self):
+        for line in ["XFS (vdb): Ending clean mount", "harness: running gup_longterm",
+                     "EXT4-fs (vda): mounted filesystem with ordered data mode",
+                     "# outcome: EFAULT"]:
+            self.assertFalse(verdict.crash_lines(line), line)
+
+
+class VerdictTest(unittest.TestCase):
+    def run_verdict(self, tap, console, status="ok"):
+        with tempfile.TemporaryDirectory() as d:
+            write_run(d, tap, console, status)
+            return verdict.verdict(d, "patched")
+
+    def test_clean_run_passes(self):
+        ok, reasons, _ = self.run_verdict("1..1\nok 1 t\nHARNESS-DONE kind=patched\n", "boot ok\n")
+        self.assertTrue(ok, reasons)
+
+    def test_warning_in_console_fails(self):
+        ok, reasons, _ = self.run_verdict("1..1\nok 1 t\nHARNESS-DONE kind=patched\n", WARN_LOG)
+        self.assertFalse(ok)
+        self.assertIn("WARNING: CPU: 1 PID: 77", "\n".join(reasons))
+
+    def test_missing_token_fails(self):
+        ok, reasons, _ = self.run_verdict("1..1\nok 1 t\n", "")
+        self.assertFalse(ok)
+        self.assertIn("end-of-run token", reasons[0])
+
+    def test_timeout_fails(self):
+        ok, reasons, _ = self.run_verdict("", "", "timeout after 20s")
+        self.assertFalse(ok)
+        self.assertIn("timeout", reasons[0])
+
+    def test_failed_case_fails(self):
+        ok, reasons, _ = self.run_verdict(TAP, "")
+        self.assertFalse(ok)
+        self.assertIn("gup_race", "\n".join(reasons))
+
+    def test_no_results_fails(self):
+        ok, _, _ = self.run_verdict("HARNESS-DONE kind=patched\n", "")
+        self.assertFalse(ok)
+
+    def test_wrong_kind_fails(self):
+        ok, _, _ = self.run_verdict("1..1\nok 1 t\nHARNESS-DONE kind=base\n", "")
+        self.assertFalse(ok)
+
+
+def summary(kind, outcomes):
+    cases = [{"name": n, "result": r, "outcome": o, "reason": ""} for n, (r, o) in outcomes.items()]
+    return {"kind": kind, "ok": True, "tests": [{"name": "gup_longterm", "result": "pass",
+                                                  "reason": "", "cases": cases}]}
+
+
+class CompareTest(unittest.TestCase):
+    ROW = "gup_test slow R/W ext4 file shared"
+    XDP = "AF_XDP umem R/W ext4 file shared"
+    ANON = "gup_test slow R/W private anon"
+
+    def compare(self, base, control, patched):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for kind, s in (("base", base), ("control", control), ("patched", patched)):
+                p = os.path.join(d, kind + ".json")
+                with open(p, "w") as f:
+                    json.dump(summary(kind, s), f)
+                paths.append(p)
+            r = subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "compare.py")] + paths,
+                               capture_output=True, text=True)
+            return r.returncode, r.stdout
+
+    def good(self):
+        base = {self.ROW: ("skip", None), self.XDP: ("pass", "pinned"), self.ANON: ("skip", None)}
+        control = {self.ROW: ("pass", "pinned"), self.XDP: ("pass", "pinned"), self.ANON: ("pass", "pinned")}
+        patched = {self.ROW: ("pass", "EFAULT"), self.XDP: ("pass", "EFAULT"), self.ANON: ("pass", "pinned")}
+        return base, control, patched
+
+    def test_expected_change_passes(self):
+        rc, out = self.compare(*self.good())
+        self.assertEqual(rc, 0, out)
+
+    def test_refusal_not_seen_succeeding_on_control_fails(self):
+        base, control, patched = self.good()
+        control[self.ROW] = ("pass", "EFAULT")
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+
+    def test_change_outside_the_restricted_rows_fails(self):
+        base, control, patched = self.good()
+        patched[self.ANON] = ("pass", "EFAULT")
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+
+    def test_pin_not_refused_on_patched_fails(self):
+        base, control, patched = self.good()
+        patched[self.ROW] = ("pass", "pinned")
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+
+
+class TableTest(unittest.TestCase):
+    def test_changed_rows_are_marked(self):
+        s1 = summary("control", {"a": ("pass", "pinned"), "b": ("pass", "pinned")})
+        s2 = summary("patched", {"a": ("pass", "pinned"), "b": ("fail", "EFAULT")})
+        out = table.table([s1, s2])
+        lines = out.splitlines()
+        self.assertTrue(any(l.startswith("*") and "EFAULT!" in l for l in lines), out)
+        self.assertIn("1 changed", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
