@@ -3,7 +3,9 @@
 
 Under QEMU -icount shift=0,sleep=off one guest instruction takes one nanosecond of guest
 time, so gup_test's "get:N us" is N thousand instructions. Each kernel is booted twice:
-the figures of the two boots must be identical (the method's repeatability check).
+each row's minimum must agree between the two boots to 0.1 instruction per page
+(the method's repeatability check). Figures are minima over repeats 2..N of both boots:
+a timer interrupt inside a measured window only ever adds instructions.
 
 Usage: bench.py OUT.png LIST BASE_RUN1 BASE_RUN2 PATCHED_RUN1 PATCHED_RUN2   (boot directories)
 """
@@ -14,6 +16,7 @@ import sys
 TIME = re.compile(r"Time: get:(\d+) put:(\d+) us")
 RESULT = re.compile(r"^(ok|not ok) \d+ (.*?)(?: # .*)?$")
 SIZE = re.compile(r"-m (\d+)")
+TOLERANCE = 0.1  # instructions per page
 
 
 def parse(rundir):
@@ -48,26 +51,35 @@ def main(argv):
     png, listfile, b1, b2, p1, p2 = argv[1:]
     cmds = dict(l.rstrip("\n").split("|", 1) for l in open(listfile) if l.strip())
     runs = [parse(d) for d in (b1, b2, p1, p2)]
+    # Repeatability: for every row, the minima of the two boots of a kernel agree to within
+    # TOLERANCE instructions per page. (A timer tick that lands inside a measured window adds
+    # a few thousand instructions to that one repeat and never removes any: the minimum over
+    # repeats is the noise-free figure.)
     status = 0
+    spread = raw = 0.0
     for a, b, label in ((runs[0], runs[1], "base"), (runs[2], runs[3], "patched")):
-        if a != b:
-            diff = [k for k in a if a.get(k) != b.get(k)]
-            print("WARNING: %s figures differ between the two boots: %s" % (label, "; ".join(
-                "%s %s vs %s" % (k, a.get(k), b.get(k)) for k in diff[:5])))
-            status = 1
+        for k in a:
+            per_page = 1000.0 / pages(cmds, k)
+            spread = max(spread, abs(min(a[k][1:]) - min(b[k][1:])) * per_page)
+            figures = a[k][1:] + b[k][1:]
+            raw = max(raw, (max(figures) - min(figures)) * per_page)
+    repeat_ok = spread <= TOLERANCE
     names = [n for n in cmds if n in runs[0] and n in runs[2]]
     print("%-40s %12s %12s %8s" % ("instructions per pinned page", "base", "patched", "ratio"))
     data = []
     for n in names:
         npg = pages(cmds, n)
-        # The first repeat also pays for first-touch effects in the guest; take the last.
-        base = runs[0][n][-1] * 1000.0 / npg
-        patched = runs[2][n][-1] * 1000.0 / npg
+        # The first repeat also pays for first-touch effects in the guest: leave it out.
+        base = min(runs[0][n][1:] + runs[1][n][1:]) * 1000.0 / npg
+        patched = min(runs[2][n][1:] + runs[3][n][1:]) * 1000.0 / npg
         ratio = patched / base if base else float("nan")
         data.append((n, base, patched, ratio))
         print("%-40s %12.2f %12.2f %8.4f" % (n, base, patched, ratio))
-    print("repeatability: every figure identical across two boots of each kernel: %s" %
-          ("yes" if status == 0 else "NO"))
+    print("repeatability: minima of two boots of each kernel differ by at most %.3f instructions "
+          "per page (limit %.1f): %s; largest raw spread of a single repeat %.3f (timer ticks)" % (
+              spread, TOLERANCE, "ok" if repeat_ok else "NOT REPEATABLE", raw))
+    if not repeat_ok:
+        status = 1
     with open(png + ".dat", "w") as f:
         for i, (n, base, patched, ratio) in enumerate(data):
             f.write('%d "%s" %.3f %.3f %.5f\n' % (i, n.replace("LONGTERM+WRITE", "LT+W"), base, patched, ratio))

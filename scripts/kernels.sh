@@ -4,6 +4,7 @@
 # bisectability check. Images are cached by (tree, config) hash, so an unchanged step is
 # not rebuilt. Leaves images/{base,control,patched}.bzImage and the tree at the series tip.
 # Usage: kernels.sh FLAVOUR FRAGMENT...   (FLAVOUR names the O= dir: test, bench, ...)
+# TIP_ONLY=1 builds only the base and the series tip (the bisect check is the test flavour's).
 . "$(dirname "$0")/lib.sh"
 flavour=$1; shift
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour
@@ -45,8 +46,10 @@ while read -r p; do
 	fi
 	name=
 	[ "$p" = "$control_after" ] && name=control
+	[ -n "${TIP_ONLY:-}" ] && [ -z "$name" ] && continue
 	step "patch $n: $p" $name
 done < <(grep -vE '^[[:space:]]*(#|$)' "$PATCHDIR/series" | sed 's/[[:space:]].*//')
+[ -z "${TIP_ONLY:-}" ] || step "series tip"
 key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
 ln -sf "$img/cache/$key.bzImage" "$links/patched.bzImage"
 [ -z "$control_after" ] || [ -e "$links/control.bzImage" ] || die "CONTROL_AFTER=$control_after is not in the series"

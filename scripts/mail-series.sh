@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Stage: write the series for the mailing list to build/series/: git format-patch with a cover
+# letter (version, subject and body from patches/cover-letter.txt, its test results from
+# build/vm/*/summary.json), base-commit, threading, and To:/Cc: from get_maintainer.pl.
+# Then prove it: the mailed patches, applied with git am at 'base', give the series tip's tree.
+# Works in throwaway worktrees; the kernel work tree is not touched.
+. "$(dirname "$0")/lib.sh"
+src=$TOP/patches/cover-letter.txt
+out=$BUILD/series
+[ -f "$src" ] || die "cover letter source $src not found"
+version=$(sed -n '1s/^version: *\([1-9][0-9]*\) *$/\1/p' "$src")
+subject=$(sed -n '2s/^subject: *//p' "$src")
+[ -n "$version" ] || die "${src#"$TOP"/}: the first line must be 'version: N'"
+[ -n "$subject" ] || die "${src#"$TOP"/}: the second line must be 'subject: ...'"
+[ -z "$(sed -n 3p "$src")" ] || die "${src#"$TOP"/}: the third line must be blank"
+grep -q '^@TEST_RESULTS@$' "$src" || die "${src#"$TOP"/}: no @TEST_RESULTS@ line for the test results"
+git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
+base=$(git -C "$TREE" rev-parse "base^{commit}")
+mapfile -t patches < <(series_files | sed "s|^|$TOP/patches/|")
+[ ${#patches[@]} -gt 0 ] || die "patches/series lists no patches"
+# The cover letter's patch list (" N/M subject" lines) must be for this series, not an older one.
+n=${#patches[@]}
+listed=$(grep -oE '^ *[0-9]+/[0-9]+ ' "$src" | tr -d ' ' || true)
+if [ -n "$listed" ] && { [ "$(wc -l <<<"$listed")" -ne "$n" ] || grep -qv "/$n\$" <<<"$listed"; }; then
+	die "${src#"$TOP"/} lists $(wc -l <<<"$listed") patches ($(head -1 <<<"$listed")...) but the series has $n: update it"
+fi
+
+tmp=$(mktemp -d)
+cleanup() {
+	set +e
+	for w in "$tmp/tip" "$tmp/check"; do git -C "$TREE" worktree remove --force "$w" >/dev/null 2>&1; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+worktree() { # worktree DIR: a fresh worktree at 'base'
+	git -C "$TREE" worktree add -q --detach "$1" base >"$tmp/wt.log" 2>&1 ||
+		die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
+}
+am() { # am DIR PATCH...: apply with git am (zero fuzz, no 3-way) or die naming the patch
+	local d=$1 p
+	shift
+	for p in "$@"; do
+		git -C "$d" am -q --keep-cr --no-3way "$p" >"$tmp/am.log" 2>&1 ||
+			die "$(basename "$p") does not apply at base: $(grep -m1 -E 'error|fail|corrupt' "$tmp/am.log")"
+	done
+}
+
+worktree "$tmp/tip"
+am "$tmp/tip" "${patches[@]}"
+
+# To: the maintainers; Cc: reviewers and lists (run from the tree: it reads MAINTAINERS).
+maint() { (cd "$tmp/tip" && ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" "${patches[@]}"); }
+maint --no-r --no-l > "$tmp/to" || die "get_maintainer.pl failed"
+maint --no-m > "$tmp/cc" || die "get_maintainer.pl failed"
+mapfile -t to < "$tmp/to"
+mapfile -t cc < "$tmp/cc"
+[ ${#to[@]} -gt 0 ] || die "get_maintainer.pl names no maintainer for the series"
+
+# The test results section: case counts per kernel, or "not run".
+results() {
+	shopt -s nullglob
+	local sums=("$BUILD"/vm/*/summary.json)
+	if [ ${#sums[@]} -eq 0 ]; then
+		echo "  not run"
+		return
+	fi
+	python3 - "${sums[@]}" <<'PY'
+import json, os, sys, time
+rank = {"base": 0, "control": 1, "patched": 2}
+rows = []
+for path in sys.argv[1:]:
+    with open(path) as f:
+        s = json.load(f)
+    kind = s.get("kind") or os.path.basename(os.path.dirname(path))
+    n = {"pass": 0, "fail": 0, "skip": 0}
+    for t in s["tests"]:
+        for c in t["cases"] or [t]:
+            n[c["result"]] += 1
+    when = time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(path)))
+    verdict = "clean run" if s.get("ok") else "FAILED: " + (s.get("reasons") or ["?"])[0].splitlines()[0]
+    total = sum(n.values())
+    rows.append((rank.get(kind, 9), kind, [
+        "  %s: %d case%s: %d passed, %d failed, %d skipped; %s" % (
+            kind, total, "" if total == 1 else "s", n["pass"], n["fail"], n["skip"], verdict),
+        "    (tests: %s; run on %s)" % (", ".join(t["name"] for t in s["tests"]) or "none", when)]))
+for row in sorted(rows):
+    print("\n".join(row[2]))
+PY
+}
+{ tail -n +4 "$src" | sed '/^@TEST_RESULTS@$/,$d'; results; sed '1,/^@TEST_RESULTS@$/d' "$src"; } > "$tmp/blurb"
+
+rm -rf "$out"
+mkdir -p "$out"
+git -C "$tmp/tip" format-patch -q --cover-letter --base="$base" -v "$version" --thread -o "$out" \
+	"${to[@]/#/--to=}" "${cc[@]/#/--cc=}" base..HEAD || die "git format-patch failed"
+cover=$out/v$version-0000-cover-letter.patch
+[ -f "$cover" ] || die "git format-patch wrote no cover letter"
+SUBJECT=$subject awk -v blurb="$tmp/blurb" '
+	!s && (i = index($0, "*** SUBJECT HERE ***")) { $0 = substr($0, 1, i - 1) ENVIRON["SUBJECT"] substr($0, i + 20); s = 1 }
+	$0 == "*** BLURB HERE ***" { while ((getline l < blurb) > 0) print l; next }
+	{ print }' "$cover" > "$tmp/cover" && mv "$tmp/cover" "$cover"
+! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover" || die "the cover letter still has git's placeholders"
+
+# The proof: what is mailed applies at base and gives the tip's tree.
+worktree "$tmp/check"
+mailed=()
+for p in "$out"/v"$version"-*.patch; do [ "$p" = "$cover" ] || mailed+=("$p"); done
+[ ${#mailed[@]} -eq ${#patches[@]} ] || die "wrote ${#mailed[@]} patches for a series of ${#patches[@]}"
+am "$tmp/check" "${mailed[@]}"
+[ "$(git -C "$tmp/check" rev-parse "HEAD^{tree}")" = "$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")" ] ||
+	die "the mailed patches applied at base do not give the series tip's tree"
+info "v$version series: cover letter + ${#mailed[@]} patches in ${out#"$TOP"/}/ (To: ${#to[@]}, Cc: ${#cc[@]}); applied at base they give the series tip's tree"
