@@ -65,6 +65,16 @@ PY
 		echo "# $kind: $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
 	fi
 done
+# The patched kernel once more with KASAN on top of the debug options: the race stress test
+# and gup_longterm under the memory-safety checker (KASAN=0 skips it).
+if [ "${KASAN:-1}" != 0 ]; then
+	stage "kasan: the series tip builds with KASAN, lockdep and DEBUG_VM" env TIP_ONLY=1 \
+		"$TOP/scripts/kernels.sh" kasan "$TOP/config/kernel.config" "$TOP/config/debug.config" "$TOP/config/kasan.config"
+	stage "boot patched+KASAN: clean run (no KASAN report, every test passed)" \
+		env FLAVOUR=kasan VMDIR="$BUILD/vm-kasan" "$TOP/scripts/vm-test.sh" patched
+else
+	record skip "kasan: KASAN=0"
+fi
 if "$TOP/scripts/compare.py" "$BUILD"/vm/{base,control,patched}/summary.json > "$LOGS/compare.tap" 2>&1; then :; fi
 count_tap "base vs control vs patched" "$LOGS/compare.tap"
 grep -q '^ok\|^not ok' "$LOGS/compare.tap" || record fail "base vs control vs patched: compare.py produced no result"

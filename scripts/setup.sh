@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 PKGS=(linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev cpio kmod file
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs ccache sparse coccinelle
-	python3 python3-docutils gnuplot-nox git rsync)
+	python3 python3-docutils python3-ply python3-git gnuplot-nox git rsync)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
