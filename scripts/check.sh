@@ -81,6 +81,9 @@ grep -q '^ok\|^not ok' "$LOGS/compare.tap" || record fail "base vs control vs pa
 
 stage "gate: patch quality (checkpatch, sparse/W=1, coccinelle, kernel-doc, rst, zero fuzz, export)" \
 	"$TOP/scripts/gate.sh"
+stage "series: the mailing-list series (cover letter, To/Cc) applies with git am onto a fresh base" \
+	"$TOP/scripts/mail-series.sh"
+stage "distro: the Debian patch-queue drop applies in series order with zero fuzz" "$TOP/scripts/distro.sh"
 stage "selftest: the harness's own tests" "$TOP/scripts/selftest.sh"
 
 echo
