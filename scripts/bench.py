@@ -90,8 +90,10 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel 'instructions per page'
+set yrange [0:360]
+set rmargin 12
 set xtics rotate by -35 noenhanced
-set key top left
+set key top center horizontal
 set y2label 'patched / base'
 set y2range [0.98:1.05]
 set y2tics
