@@ -251,7 +251,7 @@ check_sparse_w1() {
 	[ -f "$TOP/scripts/gate-build.sh" ] || { finding "scripts/gate-build.sh missing"; return 1; }
 	local rc=0 line
 	PATCHDIR=$PATCHDIR "$TOP/scripts/gate-build.sh" >"$tmp/build.log" 2>&1 || rc=$?
-	while IFS= read -r line; do finding "$line"; done < <(grep -E 'new warning|ERROR' "$tmp/build.log")
+	while IFS= read -r line; do finding "$line"; done < <(grep -E '^gate-build: new warning|^ERROR' "$tmp/build.log")
 	[ $rc -eq 0 ] || { [ "$nfind" -gt 0 ] || finding "scripts/gate-build.sh failed (exit $rc): $(tail -1 "$tmp/build.log")"; return 1; }
 }
 
