@@ -16,7 +16,7 @@ git -C "$TREE" checkout -q --detach base
 rm -rf "$TREE/.git/rebase-apply"
 while read -r p; do
 	git -C "$TREE" am -q "$PATCHDIR/$p" 2>/dev/null || { git -C "$TREE" am --abort 2>/dev/null; die "$p does not apply"; }
-done < <(grep -vE '^[[:space:]]*(#|$)' "$PATCHDIR/series" | sed 's/[[:space:]].*//')
+done < <(series_files)
 tip=$(git -C "$TREE" rev-parse HEAD)
 objs=$(git -C "$TREE" diff --name-only base "$tip" | grep -E '^(mm|fs|kernel|lib|include|arch/x86)/.*\.c$' | sed 's/\.c$/.o/' || true)
 [ -n "$objs" ] || { info "gate-build: the series touches no built C file"; exit 0; }

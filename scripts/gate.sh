@@ -17,7 +17,7 @@ export LC_ALL=C
 PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
-mapfile -t series < <(grep -vE '^[[:space:]]*(#|$)' "$PATCHDIR/series" | sed 's/[[:space:]].*//')
+mapfile -t series < <(series_files)
 [ ${#series[@]} -gt 0 ] || die "$PATCHDIR/series lists no patches"
 COCCI_TIMEOUT=${COCCI_TIMEOUT:-120}   # seconds per spatch run
 

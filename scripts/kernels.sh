@@ -48,7 +48,7 @@ while read -r p; do
 	[ "$p" = "$control_after" ] && name=control
 	[ -n "${TIP_ONLY:-}" ] && [ -z "$name" ] && continue
 	step "patch $n: $p" $name
-done < <(grep -vE '^[[:space:]]*(#|$)' "$PATCHDIR/series" | sed 's/[[:space:]].*//')
+done < <(series_files)
 [ -z "${TIP_ONLY:-}" ] || step "series tip"
 key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
 ln -sf "$img/cache/$key.bzImage" "$links/patched.bzImage"

@@ -7,5 +7,5 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 info() { printf '==> %s\n' "$*" >&2; }
 basevar() { sed -n "s/^$1=//p" "$TOP/patches/BASE"; }
-# Patch files listed in patches/series, in order (quilt format: '#' comments, blank lines).
-series_files() { grep -vE '^[[:space:]]*(#|$)' "$TOP/patches/series" | sed 's/[[:space:]].*//'; }
+# Patch files listed in $PATCHDIR/series (default patches/series), in order (quilt format).
+series_files() { grep -vE '^[[:space:]]*(#|$)' "${PATCHDIR:-$TOP/patches}/series" | sed 's/[[:space:]].*//'; }
