@@ -8,7 +8,9 @@ The control kernel is the base plus the test interface only, so:
   3. every pin the series refuses was seen to succeed on the control kernel, in this run
      (io_uring, which refuses such buffers itself on 6.1, changes only its errno);
   4. the test interface changes nothing else: every case that ran on the pristine base has
-     the same outcome there as on the control kernel.
+     the same outcome there as on the control kernel;
+  5. nothing is skipped on the control and patched kernels: the environment provides every
+     backing store (THP, shmem THP, hugetlb 2M and 1G, secretmem, ext4, xfs).
 Prints TAP; exit 1 on any failure.
 
 Usage: compare.py BASE.json CONTROL.json PATCHED.json
@@ -62,6 +64,10 @@ def main(argv):
                  control[k].get("outcome") != c.get("outcome")]
     check(not base_diff, "the test interface alone changes no outcome (base vs control)",
           "; ".join(base_diff[:10]))
+    skipped = ["%s on %s" % (k, kind) for kind, cs in (("control", control), ("patched", patched))
+               for k, c in cs.items() if c["result"] == "skip"]
+    check(not skipped, "every case ran on the control and patched kernels (no skip hides a missing feature)",
+          "; ".join(skipped[:10]))
     xdp = [k for k in refused if "AF_XDP" in k and base.get(k, {}).get("outcome") == "pinned"]
     check(len(xdp) > 0 or not any("AF_XDP" in k for k in refused),
           "negative control on the pristine base: a real in-kernel client (AF_XDP) pins ext4/xfs shared R/W",

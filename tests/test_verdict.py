@@ -170,6 +170,12 @@ class CompareTest(unittest.TestCase):
         rc, out = self.compare(base, control, patched)
         self.assertEqual(rc, 1, out)
 
+    def test_skip_on_patched_fails(self):
+        base, control, patched = self.good()
+        patched[self.ANON] = ("skip", None)
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+
     def test_pin_not_refused_on_patched_fails(self):
         base, control, patched = self.good()
         patched[self.ROW] = ("pass", "pinned")
