@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate patches/ from the work tree's commits since 'base': one git format-patch file
 # per commit, named by subject slug with its number, and patches/series in the same order.
-# Stable across runs: zero hashes in the From line, no version signature, no numbering
-# (a new patch does not rewrite the others); dates are the commits' own.
+# Stable across runs and git versions: see EXPORT_OPTS in lib.sh; dates are the commits' own.
 . "$(dirname "$0")/lib.sh"
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
 git -C "$TREE" diff --quiet HEAD || die "the kernel tree has uncommitted changes: commit them first"
@@ -10,7 +9,7 @@ n=$(git -C "$TREE" rev-list --count base..HEAD)
 [ "$n" -gt 0 ] || die "no commits on top of 'base' in $TREE: nothing to export"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -C "$TREE" format-patch -q -N --no-signature --zero-commit --subject-prefix=PATCH -o "$tmp" base..HEAD ||
+git -C "$TREE" format-patch "${EXPORT_OPTS[@]}" -o "$tmp" base..HEAD ||
 	die "git format-patch failed"
 # Keep the heading comments of the old series; list the new files in order.
 old_series=$TOP/patches/series

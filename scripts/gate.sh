@@ -118,8 +118,7 @@ check_apply() {
 	done
 	applied=1
 	# Re-export exactly as scripts/export.sh does and compare.
-	git -C "$wt" format-patch -q -N --no-signature --zero-commit --subject-prefix=PATCH \
-		-o "$tmp/export" base..HEAD || { finding "git format-patch failed"; return 1; }
+	git -C "$wt" format-patch "${EXPORT_OPTS[@]}" -o "$tmp/export" base..HEAD || { finding "git format-patch failed"; return 1; }
 	mapfile -t exported < <(cd "$tmp/export" && ls -- *.patch)
 	for i in "${!series[@]}"; do
 		p=${series[$i]}
