@@ -2,6 +2,7 @@
 # Stage: unpack Debian's linux-source-6.1 into $TREE as a git work tree, pristine base tagged 'base'.
 # Idempotent: an existing tree with a 'base' tag is kept (only its version is re-checked).
 . "$(dirname "$0")/lib.sh"
+need git xz
 TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 BASE_FILE=${BASE_FILE:-$TOP/patches/BASE}
 [ -f "$BASE_FILE" ] || die "$BASE_FILE not found: the series must record the base it was tested on"

@@ -3,6 +3,7 @@
 # through tools/testing/selftests/vm's own Makefile (which also proves its wiring), against
 # the tree's exported uapi headers, and the harness's race stress program.
 . "$(dirname "$0")/lib.sh"
+need gcc rsync /usr/lib/x86_64-linux-gnu/libc.a
 out=$BUILD/out/test bin=$BUILD/bin
 [ -f "$out/.config" ] || die "no configured kernel build in $out (run: make kernels)"
 mkdir -p "$bin"

@@ -3,6 +3,7 @@
 # bzImage to DEST. Same CC= on every make (ccache), so Kbuild never rebuilds everything.
 # Usage: build.sh OUTDIR DEST [LABEL]
 . "$(dirname "$0")/lib.sh"
+need gcc ccache flex bison bc perl /usr/include/gelf.h
 [ $# -ge 2 ] || die "usage: build.sh OUTDIR DEST [LABEL]"
 [ -f "$1/.config" ] || die "no .config in $1 (run the config stage first)"
 out=$(cd "$1" && pwd) dest=$2 label=${3:-$(git -C "$TREE" log -1 --format=%s)}

@@ -14,13 +14,13 @@ record() { # record RESULT DESCRIPTION   (RESULT: pass, fail or skip)
 	*) fail=$((fail + 1)); failed+=("$2"); echo "not ok - $2" ;;
 	esac
 }
-stage() { # stage NAME CMD...: one result; on failure show the stage's last lines
-	local name=$1 log=$LOGS/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-').log
+stage() { # stage NAME CMD...: one result, with the stage's time; on failure its last lines
+	local name=$1 log=$LOGS/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-').log t0=$SECONDS
 	shift
 	if "$@" >"$log" 2>&1; then
-		record pass "$name"
+		record pass "$name ($((SECONDS - t0))s)"
 	else
-		record fail "$name"
+		record fail "$name ($((SECONDS - t0))s)"
 		grep -E '^(ERROR|WARNING|FAIL|not ok)|gate: .*FAIL' "$log" | head -20 | sed 's/^/    /'
 		tail -3 "$log" | sed 's/^/    | /'
 	fi
@@ -38,6 +38,7 @@ count_tap() { # count_tap PREFIX FILE: fold a TAP file's top-level results into 
 start=$(date +%s)
 echo "TAP version 13"
 stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
+need python3
 stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
 stage "series: every patch applies with zero fuzz and every step builds (bisectable, debug config)" \
 	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"

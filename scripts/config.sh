@@ -3,6 +3,7 @@
 # then verify that every option the fragments request survived olddefconfig.
 # Usage: config.sh OUTDIR FRAGMENT...
 . "$(dirname "$0")/lib.sh"
+need gcc flex bison
 [ $# -ge 2 ] || die "usage: config.sh OUTDIR FRAGMENT..."
 mkdir -p "$1"; out=$(cd "$1" && pwd); shift
 frags=()

@@ -6,6 +6,7 @@
 # Then check that the patches apply in that order at 'base' with zero fuzz, as quilt does
 # (patch -p1 -F0), in a throwaway worktree; the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
+need git patch
 out=$BUILD/distro
 sub=features/all/gup-longterm
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"

@@ -3,6 +3,7 @@
 # per commit, named by subject slug with its number, and patches/series in the same order.
 # Stable across runs and git versions: see EXPORT_OPTS in lib.sh; dates are the commits' own.
 . "$(dirname "$0")/lib.sh"
+need git
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
 git -C "$TREE" diff --quiet HEAD || die "the kernel tree has uncommitted changes: commit them first"
 n=$(git -C "$TREE" rev-list --count base..HEAD)

@@ -4,10 +4,10 @@
 # not have (compared without line numbers) fails, naming the file and the warning.
 # PATCHDIR (default patches/) selects the series, so the harness's own tests can plant one.
 . "$(dirname "$0")/lib.sh"
+need git gcc ccache sparse
 PATCHDIR=${PATCHDIR:-$TOP/patches}
 out=$BUILD/out/test
 [ -f "$out/.config" ] || die "no configured kernel build in $out (run: make kernels)"
-command -v sparse >/dev/null || die "sparse is not installed (run: make setup)"
 git -C "$TREE" diff --quiet HEAD || die "the kernel tree has uncommitted changes"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

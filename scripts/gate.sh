@@ -13,6 +13,7 @@
 # Everything runs in a throwaway worktree; the kernel work tree is not touched.
 # PATCHDIR=dir checks another series (default patches/). GATE_SKIP_BUILD_CHECKS=1 skips sparse-w1.
 . "$(dirname "$0")/lib.sh"
+need git perl python3 spatch ocamlopt /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
 export LC_ALL=C
 PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
@@ -211,31 +212,70 @@ check_rst() {
 # at a time. Measured on this machine (68 scripts, tip only): mm/gup.c 36s, mm/mmap.c 38s,
 # mm/gup_test.c 23s; the base is run only for a file and script with reports at the tip, so
 # the whole set stays well under 5 minutes and no category is left out.
+# A run of spatch that fails is a tool problem, never a finding: it is listed in spatch.fail
+# and fails the check whatever the base gave (a failure on both sides would compare equal).
 cocci_msgs() { # ROOT FILE COCCI
 	local rc=0
 	(cd "$1" && timeout "$COCCI_TIMEOUT" spatch -D report --very-quiet --no-includes --include-headers \
 		--no-show-diff --cocci-file "$3" "$2" 2>"$tmp/spatch.err") > "$tmp/spatch.out" || rc=$?
 	sed -E 's/^[^ ]*:[0-9]+:[0-9]+-[0-9]+: //; s/line [0-9]+/line N/g' "$tmp/spatch.out"
 	case $rc in
-	0) ;;
-	124) echo "spatch timed out after ${COCCI_TIMEOUT}s" ;;
-	*) echo "spatch failed (exit $rc): $(grep -m1 . "$tmp/spatch.err")" ;;
-	esac
+	0) return ;;
+	124) echo "${3##*/} on $2: timed out after ${COCCI_TIMEOUT}s" ;;
+	*) echo "${3##*/} on $2: exit $rc: $(grep -m1 -E 'rror|[Ff]ail|found|unable' "$tmp/spatch.err" || grep -m1 . "$tmp/spatch.err")" ;;
+	esac >> "$tmp/spatch.fail"
+}
+
+# spatch runs a semantic patch's OCaml rules by compiling them (ocamlopt) and its Python rules
+# through the Python shared library: without either it fails on those scripts alone. Ask it
+# once, on a two-rule probe, before the checks start, and name what is missing.
+spatch_can_run_scripts() {
+	local lang pkg
+	mkdir -p "$tmp/probe"
+	echo 'int f(int x) { return x; }' > "$tmp/probe/f.c"
+	for lang in python ocaml; do
+		cat > "$tmp/probe/$lang.cocci" <<-EOF
+		@r@
+		identifier fn;
+		@@
+		fn(...) { ... }
+
+		@script:$lang@
+		fn << r.fn;
+		@@
+		EOF
+	done
+	echo 'print("probe " + fn)' >> "$tmp/probe/python.cocci"
+	echo 'Printf.printf "probe %s\n" fn' >> "$tmp/probe/ocaml.cocci"
+	for lang in python ocaml; do
+		(cd "$tmp/probe" && timeout 60 spatch --very-quiet --cocci-file $lang.cocci f.c) >"$tmp/probe/$lang.out" 2>&1
+		grep -qx 'probe f' "$tmp/probe/$lang.out" && continue
+		if [ $lang = python ]; then pkg=$(package_of /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0); else pkg=$(package_of ocamlopt); fi
+		die "gate: spatch cannot run $lang script rules ($(grep -m1 . "$tmp/probe/$lang.out")): they need package $pkg (run: make setup)"
+	done
 }
 
 check_coccinelle() {
 	[ -n "$applied" ] || { not_applied; return 1; }
-	command -v spatch >/dev/null || { finding "spatch is not installed (run: make setup)"; return 1; }
-	local f c n=0 scripts=()
+	local f c n=0 runs=0 scripts=()
 	mapfile -t scripts < <(grep -l '^virtual report' "$wt"/scripts/coccinelle/*/*.cocci)
+	: > "$tmp/spatch.fail"
 	while IFS= read -r f; do
 		n=$((n + 1))
 		for c in "${scripts[@]}"; do
 			new_at_tip cocci_msgs "$f" "$c" | sed "s|^|${c#"$wt"/scripts/coccinelle/}: |" > "$tmp/cocci.new"
 			report_new "$f" < "$tmp/cocci.new"
+			runs=$((runs + 1))
 		done
 	done < <(touched '*.c')
-	note="$n files x ${#scripts[@]} semantic patches, $nfind new reports"
+	local failed
+	failed=$(sort -u "$tmp/spatch.fail" | wc -l)
+	if [ "$failed" -gt 0 ]; then
+		sed 's/^/gate: coccinelle: spatch could not run /' "$tmp/spatch.fail" | sort -u | head -20
+		note="spatch failed on $failed of $runs file x semantic patch runs: a tool problem, not a finding"
+		return 1
+	fi
+	note="$n files x ${#scripts[@]} semantic patches, every run completed; $nfind new reports"
 	[ "$nfind" -eq 0 ]
 }
 
@@ -264,6 +304,7 @@ run() { # run CHECK: call check_CHECK, print its summary line
 	echo "gate: $1: $verdict (${note:-$nfind findings}; $((SECONDS - t0))s)"
 }
 info "gate: ${#series[@]} patches from ${PATCHDIR/#"$TOP"\//}"
+spatch_can_run_scripts
 run checkpatch
 run apply
 run kernel-doc

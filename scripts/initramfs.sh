@@ -3,6 +3,7 @@
 # guest/init, the test binaries and the run list.
 # Usage: initramfs.sh OUT.cpio LIST [BIN...]    (LIST lines: name|command; BINs go to /tests/)
 . "$(dirname "$0")/lib.sh"
+need file busybox
 out=$1 list=$2; shift 2
 gen=${GEN_INIT_CPIO:-$BUILD/out/test/usr/gen_init_cpio}
 [ -x "$gen" ] || die "usr/gen_init_cpio not found at $gen (build a kernel first)"

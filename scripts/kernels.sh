@@ -6,6 +6,7 @@
 # Usage: kernels.sh FLAVOUR FRAGMENT...   (FLAVOUR names the O= dir: test, bench, ...)
 # TIP_ONLY=1 builds only the base and the series tip (the bisect check is the test flavour's).
 . "$(dirname "$0")/lib.sh"
+need git
 flavour=$1; shift
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour
 links=${LINKDIR:-$img}   # where base/control/patched.bzImage point into the cache

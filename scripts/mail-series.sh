@@ -5,6 +5,7 @@
 # Then prove it: the mailed patches, applied with git am at 'base', give the series tip's tree.
 # Works in throwaway worktrees; the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
+need git perl python3
 src=$TOP/patches/cover-letter.txt
 out=$BUILD/series
 [ -f "$src" ] || die "cover letter source $src not found"

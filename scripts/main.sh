@@ -2,6 +2,7 @@
 # The main job: build the base, control and patched kernels (the series applied commit by
 # commit), boot each with the tests, and print what the series changes side by side.
 . "$(dirname "$0")/lib.sh"
+need python3
 KINDS=${KINDS:-base control patched}
 "$TOP/scripts/base.sh"
 "$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"

@@ -3,6 +3,7 @@
 # clear one-line reason (or, for the good input, that it passes). Prints TAP; exit 1 on failure.
 # The kernel cases need a built test kernel (make kernels); they restore the tree at the end.
 . "$(dirname "$0")/lib.sh"
+need gcc python3 /usr/lib/x86_64-linux-gnu/libc.a
 set +e
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -23,6 +24,34 @@ expect_fail() { # expect_fail DESCRIPTION PATTERN CMD...: CMD must fail and prin
 echo "TAP version 13"
 
 out=$(python3 "$TOP/tests/test_verdict.py" 2>&1); result $? "unit tests: TAP parser, crash detector, table, compare" "$out"
+
+# Dependencies: what a stage runs must come from a package setup installs, by dpkg, not by
+# being on this machine; and a stage must say what is missing before it starts.
+out=$("$TOP/scripts/deps.py" 2>&1); result $? "deps: every command the stages call comes from a package setup installs" "$out"
+grep -v '^coccinelle ' "$PACKAGES_LIST" > "$tmp/no-cocci.list"
+expect_fail "deps: a stage's command whose package is not in setup's list is named (coccinelle removed)" \
+	'gate.sh:[0-9]+: calls spatch, from package coccinelle, which setup does not install' \
+	"$TOP/scripts/deps.py" --list "$tmp/no-cocci.list"
+grep -v '^qemu-system-x86 ' "$PACKAGES_LIST" > "$tmp/no-qemu.list"
+expect_fail "deps: a stage's command whose package is not in setup's list is named (qemu-system-x86 removed)" \
+	'vm.sh:[0-9]+: calls qemu-system-x86_64, from package qemu-system-x86, which setup does not install' \
+	"$TOP/scripts/deps.py" --list "$tmp/no-qemu.list"
+# cpp is on every machine with gcc, as gcc's dependency: being installed does not count.
+printf '#!/usr/bin/env bash\n. "$(dirname "$0")/lib.sh"\ncpp -P /dev/null\n' > "$tmp/planted-stage.sh"
+expect_fail "deps: a command installed here only as another package's dependency is named (cpp)" \
+	'planted-stage.sh:3: calls cpp, from package cpp, which setup does not install' \
+	"$TOP/scripts/deps.py" --scan "$tmp/planted-stage.sh"
+printf '#!/usr/bin/env bash\n. "%s/scripts/lib.sh"\nneed gcc\n' "$TOP" > "$tmp/undeclared-stage.sh"
+printf 'gcc -v\n' >> "$tmp/undeclared-stage.sh"
+sed -i 's/^need gcc$/need git/' "$tmp/undeclared-stage.sh"
+expect_fail "deps: a stage that calls a setup package's command without need() is named" \
+	'undeclared-stage.sh:4: calls gcc \(package gcc\) without declaring it with need' \
+	"$TOP/scripts/deps.py" --scan "$tmp/undeclared-stage.sh"
+printf 'planted-pkg   no-such-command-planted\n' > "$tmp/planted.list"
+printf '. "%s/scripts/lib.sh"\nneed git no-such-command-planted\necho reached\n' "$TOP" > "$tmp/needs.sh"
+expect_fail "need: a missing command stops the stage before it starts, naming the command and its package" \
+	'^ERROR: needs.sh: command no-such-command-planted not found: it comes from package planted-pkg \(run: make setup\)$' \
+	env PACKAGES_LIST="$tmp/planted.list" bash "$tmp/needs.sh"
 
 # Base and config
 printf 'KERNEL_VERSION=6.1.192\n' > "$tmp/BASE"

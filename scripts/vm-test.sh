@@ -5,6 +5,7 @@
 # VMDIR: where the boots' logs go (default build/vm). ONLY_TESTS=1: run only TESTS.
 # Usage: vm-test.sh KIND...      Exit 1 if any boot's verdict is a failure.
 . "$(dirname "$0")/lib.sh"
+need python3
 [ $# -ge 1 ] || die "usage: vm-test.sh KIND..."
 flavour=${FLAVOUR:-test}
 VMDIR=${VMDIR:-$BUILD/vm}

@@ -3,11 +3,11 @@
 # it to end, keep the console log and the guest's TAP results in OUTDIR.
 # Usage: vm.sh KERNEL INITRD OUTDIR KIND    (KIND: base, control or patched)
 . "$(dirname "$0")/lib.sh"
+need qemu-system-x86_64 mkfs.ext4 mkfs.xfs
 [ $# -eq 4 ] || die "usage: vm.sh KERNEL INITRD OUTDIR KIND"
 kernel=$1 initrd=$2 out=$3 kind=$4
 [ -f "$kernel" ] || die "kernel image $kernel not found"
 [ -f "$initrd" ] || die "initramfs $initrd not found"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (run: make setup)"
 VM_TIMEOUT=${VM_TIMEOUT:-1200}       # host-side limit for the whole boot
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}    # guest-side limit per test
 VM_MEM=${VM_MEM:-6G}   # the 1 GiB huge page is not found at boot with 3-4 GiB
