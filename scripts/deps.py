@@ -7,8 +7,10 @@ it asks dpkg's database (what `dpkg -S` answers) which package the command comes
 
   1. Every external command a stage calls (found by reading scripts/*.sh, scripts/*.py, the
      Makefile and .ci/run) must come from a package that `make setup` installs
-     (config/packages.list) or from what a fresh Debian 12 machine already has: its
-     Essential and required packages, and git and make, which the README asks for.
+     (config/packages.list) or from what a fresh Debian 12 machine already has
+     (config/fresh-debian12.list: a minimal root with git and make, which the README
+     asks for). Both are lists in the repository, so what is installed here, by hand or
+     as another package's dependency, counts for nothing.
   2. Every such command that setup installs must be declared by need() in the script that
      calls it (for a Python script: in a script that runs it), so the stage fails before it
      starts, with one line naming the command and its package.
@@ -33,8 +35,6 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The directories the stages search (scripts/lib.sh sets PATH to exactly these).
 SYSTEM_PATH = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-# What the README asks of a fresh machine besides Debian's required packages.
-PREREQUISITES = {"git", "make"}
 # Words that run the command that follows them.
 WRAPPERS = {"env", "exec", "nice", "nohup", "time", "timeout", "xargs", "command", "sudo", "stdbuf"}
 SHELL_WORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "in", "esac",
@@ -277,17 +277,10 @@ def which(cmd):
     return None
 
 
-def base_packages():
-    """The packages a fresh Debian 12 machine has: Essential or Priority required (Debian's
-    own metadata for the package, the same on every machine), and the README's prerequisites."""
-    r = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Essential} ${Priority}\n"],
-                       capture_output=True, text=True, check=True)
-    base = set(PREREQUISITES)
-    for line in r.stdout.splitlines():
-        f = line.split()
-        if len(f) == 3 and (f[1] == "yes" or f[2] == "required"):
-            base.add(f[0])
-    return base
+def base_packages(path):
+    """The packages every fresh Debian 12 machine has (config/fresh-debian12.list)."""
+    with open(path) as f:
+        return {line.split("#", 1)[0].strip() for line in f} - {""}
 
 
 def main(argv):
@@ -307,7 +300,7 @@ def main(argv):
             return 2
     listed = read_list(lst)
     listname = os.path.relpath(lst, TOP) if lst.startswith(TOP) else lst
-    base = base_packages()
+    base = base_packages(os.path.join(TOP, "config", "fresh-debian12.list"))
     builtins = set(subprocess.run(["bash", "-c", "compgen -b; compgen -k"], capture_output=True,
                                   text=True).stdout.split())
 
@@ -361,7 +354,7 @@ def main(argv):
                 problems.append("%s: calls %s (%s), which no Debian package provides" % (where, cmd, path))
             elif pkg not in listed and pkg not in base:
                 problems.append("%s: calls %s, from package %s, which setup does not install (%s)"
-                                % (where, cmd, pkg, listname))
+                                " and a fresh Debian 12 machine does not have" % (where, cmd, pkg, listname))
             elif pkg in listed and pkg not in base:
                 callers = [s] if not s.endswith(".py") else [
                     c for c in scripts if not c.endswith(".py") and os.path.basename(s) in texts[c]]
