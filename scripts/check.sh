@@ -76,14 +76,33 @@ if [ "${KASAN:-1}" != 0 ]; then
 else
 	record skip "kasan: KASAN=0"
 fi
+# ZONE_MOVABLE: the patched kernel once more with movablecore=, gup_longterm only. GUP-fast
+# refuses long-term pins of movable pages on every kernel (try_grab_folio()) and fast-only has
+# no fallback: the test must expect that, and must have met such pages (else the boot proved
+# nothing). No huge pages are reserved in this boot: 2M ones would be allocated in
+# ZONE_MOVABLE, and 6.1's follow_hugetlb_page() (not touched by the series) WARNs on a
+# long-term slow-path pin of those, on the control kernel as on the patched one.
+movable() {
+	env VMDIR="$BUILD/vm-movable" VM_APPEND="movablecore=2G" VM_HUGEPAGES= ONLY_TESTS=1 TESTS="$BUILD/bin/gup_longterm" \
+		TEST_ARGS='$NEG -d /mnt/ext4 -d /mnt/xfs -d /tmp -d /dev/hugepages -d /dev/hugepages-1G' \
+		"$TOP/scripts/vm-test.sh" patched || return 1
+	grep -q "$MOVABLE_MSG" "$BUILD/vm-movable/patched/results.tap" ||
+		{ echo "ERROR: no pinned range had pages in ZONE_MOVABLE: movablecore= tested nothing"; return 1; }
+}
+MOVABLE_MSG='pages in ZONE_MOVABLE'
+stage "boot patched with movablecore=2G: fast-only long-term pins of movable pages expected to fail" movable
+
 if "$TOP/scripts/compare.py" "$BUILD"/vm/{base,control,patched}/summary.json > "$LOGS/compare.tap" 2>&1; then :; fi
 count_tap "base vs control vs patched" "$LOGS/compare.tap"
 grep -q '^ok\|^not ok' "$LOGS/compare.tap" || record fail "base vs control vs patched: compare.py produced no result"
 
 stage "gate: patch quality (checkpatch, sparse/W=1, coccinelle, kernel-doc, rst, zero fuzz, export)" \
 	"$TOP/scripts/gate.sh"
-stage "series: the mailing-list series (cover letter, To/Cc) applies with git am onto a fresh base" \
-	"$TOP/scripts/mail-series.sh"
+# make series mails as whoever runs it; the check uses a stated test identity, so that it
+# passes the same on every machine (the harness self-test shows the refusal without one).
+stage "series: the mailing-list series (sender's DCO, stable-style upstream lines, To/Cc) applies with git am onto a fresh base" \
+	env GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="make check" \
+	GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=make-check@localhost "$TOP/scripts/mail-series.sh"
 stage "distro: the Debian patch-queue drop applies in series order with zero fuzz" "$TOP/scripts/distro.sh"
 stage "selftest: the harness's own tests" "$TOP/scripts/selftest.sh"
 

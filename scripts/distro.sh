@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Stage: the series as a Debian kernel packager takes it, in build/distro/:
-#   features/all/gup-longterm/<subject-slug>.patch   the patches, unchanged, named without numbers
+#   features/all/gup-longterm/<subject-slug>.patch   the patches, named without numbers, with the
+#             DEP-3 headers Debian's kernel patches carry: Origin (the upstream commit a patch
+#             backports, or "vendor" for a patch of this 6.1 series only), Forwarded and
+#             Last-Update (the patch's date), so that they go into debian/patches unchanged
 #   series    a fragment to append to debian/patches/series as is: a heading, then the patches
 #   config    the Kconfig options the tests need (config/kernel.config's settings)
 # Then check that the patches apply in that order at 'base' with zero fuzz, as quilt does
@@ -21,6 +24,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# dep3 PATCH: PATCH with DEP-3 headers after its Subject: (git format-patch headers are DEP-3
+# too). A patch whose message names "Upstream: commit <sha>" is a backport of that commit,
+# already upstream; the others exist only in this series for 6.1.
+dep3() {
+	local up date
+	up=$(sed -n 's/^Upstream: commit \([0-9a-f]\{12,40\}\) .*/\1/p' "$1" | head -1)
+	date=$(sed -n 's/^Date: //p' "$1" | head -1)
+	date=$(date -u -d "$date" +%Y-%m-%d) || return 1
+	awk -v up="$up" -v date="$date" '
+		!done && /^$/ && subj {
+			if (up != "") {
+				print "Origin: backport, https://git.kernel.org/linus/" up
+				print "Forwarded: not-needed"
+			} else {
+				print "Origin: vendor, gup-longterm-6.1 (Linux 6.1 only)"
+				print "Forwarded: no"
+			}
+			print "Last-Update: " date
+			done = 1
+		}
+		/^Subject: / { subj = 1 }
+		{ print }' "$1"
+}
+
 slug() { # the patch's subject, lower case, every run of other characters than [a-z0-9_] a '-'
 	git mailinfo "$tmp/msg" "$tmp/diff" < "$1" | sed -n 's/^Subject: //p' |
 		tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9_]+/-/g; s/^-+//; s/-+$//'
@@ -35,7 +62,7 @@ mkdir -p "$out/$sub"
 		name=$(slug "$TOP/patches/$p").patch
 		[ "$name" != .patch ] || die "$p has no subject"
 		[ ! -e "$out/$sub/$name" ] || die "$p: another patch already has the name $name"
-		cp "$TOP/patches/$p" "$out/$sub/$name"
+		dep3 "$TOP/patches/$p" > "$out/$sub/$name" || die "$p: cannot add its DEP-3 headers"
 		echo "$sub/$name"
 	done
 } > "$out/series"
@@ -46,6 +73,13 @@ mkdir -p "$out/$sub"
 	echo "# and the harness's QEMU guest), from the harness's config/kernel.config."
 	grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "$TOP/config/kernel.config"
 } > "$out/config"
+
+# Every patch carries the three DEP-3 headers, in its header block.
+for entry in $(grep -v '^#' "$out/series"); do
+	for h in Origin Forwarded Last-Update; do
+		sed '/^$/q' "$out/$entry" | grep -q "^$h: " || die "$entry has no DEP-3 $h: header"
+	done
+done
 
 # The check: every patch applies in series order at base, with zero fuzz and no offset.
 git -C "$TREE" worktree add -q --detach "$tmp/wt" base >"$tmp/wt.log" 2>&1 ||

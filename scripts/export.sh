@@ -21,7 +21,7 @@ old_series=$TOP/patches/series
 		b=$(basename "$f")
 		case "$b" in
 		0001-*) echo; echo "# Test interface (no behaviour change): base + this = the negative control kernel" ;;
-		0002-*) echo; echo "# The restriction" ;;
+		0002-*) echo; echo "# The restriction (upstream's gup_huge_pgd() fix first, as upstream has it)" ;;
 		esac
 		case "$b" in *selftests*) [ -n "${st:-}" ] || { echo; echo "# Tests"; st=1; } ;; esac
 		echo "$b"

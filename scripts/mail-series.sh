@@ -2,6 +2,11 @@
 # Stage: write the series for the mailing list to build/series/: git format-patch with a cover
 # letter (version, subject and body from patches/cover-letter.txt, its test results from
 # build/vm/*/summary.json), base-commit, threading, and To:/Cc: from get_maintainer.pl.
+# What is mailed is the sender's: From: and Signed-off-by: are those of git config user.name
+# and user.email (a real DCO; it refuses to run without them), and every backport names its
+# upstream commit as Documentation/process/stable-kernel-rules.rst asks ("commit <sha>
+# upstream." above the text), with its "How this differs from upstream" paragraph as the
+# backport note above the sign-off.
 # Then prove it: the mailed patches, applied with git am at 'base', give the series tip's tree.
 # Works in throwaway worktrees; the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +22,11 @@ subject=$(sed -n '2s/^subject: *//p' "$src")
 grep -q '^@TEST_RESULTS@$' "$src" || die "${src#"$TOP"/}: no @TEST_RESULTS@ line for the test results"
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
 base=$(git -C "$TREE" rev-parse "base^{commit}")
+# The sender: whoever runs this signs what is mailed (Developer's Certificate of Origin).
+name=$(cd / && git config user.name || true)
+email=$(cd / && git config user.email || true)
+[ -n "$name" ] && [ -n "$email" ] ||
+	die "git config user.name and user.email are not set: the mailed patches carry the sender's From: and Signed-off-by:"
 mapfile -t patches < <(series_files | sed "s|^|$TOP/patches/|")
 [ ${#patches[@]} -gt 0 ] || die "patches/series lists no patches"
 # The cover letter's patch list (" N/M subject" lines) must be for this series, not an older one.
@@ -29,7 +39,7 @@ fi
 tmp=$(mktemp -d)
 cleanup() {
 	set +e
-	for w in "$tmp/tip" "$tmp/check"; do git -C "$TREE" worktree remove --force "$w" >/dev/null 2>&1; done
+	for w in "$tmp/tip" "$tmp/check" "$tmp/orig"; do git -C "$TREE" worktree remove --force "$w" >/dev/null 2>&1; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,11 +56,63 @@ am() { # am DIR PATCH...: apply with git am (zero fuzz, no 3-way) or die naming 
 	done
 }
 
+# The patches as the sender mails them (see the top of this file); the tree they give is the
+# series tip's, which the proof at the end checks.
+mkdir -p "$tmp/mail"
+python3 - "$tmp/mail" "$name <$email>" "${patches[@]}" <<'PY'
+import os, re, sys, textwrap
+out, sender, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+team = "gup-longterm team <team@gup-longterm.invalid>"
+for path in paths:
+    text = open(path).read()
+    head, sep, rest = text.partition("\n\n")          # mail headers, then the message
+    msg, sep2, diff = rest.partition("\n---\n")
+    head = head.replace("From: " + team, "From: " + sender)
+    lines = msg.split("\n")
+    # "Upstream: commit <sha> ("subject")", possibly wrapped: the stable rules' first line.
+    up = None
+    for i, l in enumerate(lines):
+        m = re.match(r"Upstream: commit ([0-9a-f]{12,40}) ", l)
+        if m:
+            j = i
+            while not lines[j].rstrip().endswith('")'):
+                j += 1
+            up = m.group(1)
+            del lines[i:j + 1]
+            break
+    # The "How this differs from upstream:" paragraph becomes the backport note.
+    note = None
+    for i, l in enumerate(lines):
+        if up and l.startswith("How this differs from upstream:"):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                j += 1
+            note = " ".join(x.strip() for x in lines[i:j])[len("How this differs from upstream:"):].strip()
+            del lines[i:j + 1 if j < len(lines) else j]
+            break
+    tags = [i for i, l in enumerate(lines) if re.match(r"(Signed-off-by|Link|Acked-by|Reviewed-by|Cc): ", l)]
+    first_tag = tags[0] if tags else len(lines)
+    body, trailer = lines[:first_tag], lines[first_tag:]
+    while body and not body[-1].strip():
+        body.pop()
+    trailer = [l for l in trailer if l != "Signed-off-by: " + team]
+    trailer.append("Signed-off-by: " + sender)
+    if note:
+        body += [""] + textwrap.wrap("[ 6.1 backport: " + note + " ]", 72)
+    if up:
+        body = ["commit %s upstream." % up, ""] + body
+    new = head + sep + "\n".join(body + [""] + trailer) + sep2 + diff
+    open(os.path.join(out, os.path.basename(path)), "w").write(new)
+PY
+[ "$(ls "$tmp/mail" | wc -l)" -eq ${#patches[@]} ] || die "could not prepare the patches for mailing"
+mailpatches=()
+for p in "${patches[@]}"; do mailpatches+=("$tmp/mail/$(basename "$p")"); done
+
 worktree "$tmp/tip"
-am "$tmp/tip" "${patches[@]}"
+am "$tmp/tip" "${mailpatches[@]}"
 
 # To: the maintainers; Cc: reviewers and lists (run from the tree: it reads MAINTAINERS).
-maint() { (cd "$tmp/tip" && ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" "${patches[@]}"); }
+maint() { (cd "$tmp/tip" && ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" "${mailpatches[@]}"); }
 maint --no-r --no-l > "$tmp/to" || die "get_maintainer.pl failed"
 maint --no-m > "$tmp/cc" || die "get_maintainer.pl failed"
 mapfile -t to < "$tmp/to"
@@ -102,12 +164,19 @@ SUBJECT=$subject awk -v blurb="$tmp/blurb" '
 	{ print }' "$cover" > "$tmp/cover" && mv "$tmp/cover" "$cover"
 ! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover" || die "the cover letter still has git's placeholders"
 
-# The proof: what is mailed applies at base and gives the tip's tree.
+# The proof: what is mailed applies at base and gives the tip's tree, from the sender.
 worktree "$tmp/check"
 mailed=()
 for p in "$out"/v"$version"-*.patch; do [ "$p" = "$cover" ] || mailed+=("$p"); done
 [ ${#mailed[@]} -eq ${#patches[@]} ] || die "wrote ${#mailed[@]} patches for a series of ${#patches[@]}"
 am "$tmp/check" "${mailed[@]}"
-[ "$(git -C "$tmp/check" rev-parse "HEAD^{tree}")" = "$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")" ] ||
-	die "the mailed patches applied at base do not give the series tip's tree"
+worktree "$tmp/orig"
+am "$tmp/orig" "${patches[@]}"
+[ "$(git -C "$tmp/check" rev-parse "HEAD^{tree}")" = "$(git -C "$tmp/orig" rev-parse "HEAD^{tree}")" ] ||
+	die "the mailed patches applied at base do not give the tree of patches/series"
+for p in "${mailed[@]}"; do
+	grep -qxF "From: $name <$email>" "$p" && grep -qxF "Signed-off-by: $name <$email>" "$p" ||
+		die "$(basename "$p") does not carry the sender's From: and Signed-off-by:"
+	! grep -q 'gup-longterm.invalid' "$p" || die "$(basename "$p") still carries the placeholder identity"
+done
 info "v$version series: cover letter + ${#mailed[@]} patches in ${out#"$TOP"/}/ (To: ${#to[@]}, Cc: ${#cc[@]}); applied at base they give the series tip's tree"

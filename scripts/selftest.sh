@@ -167,6 +167,11 @@ else
 	for t in "zero fuzz" "build break" "sparse" "restore"; do echo "ok $((n += 1)) series: $t # SKIP no configured kernel build (make kernels)"; done
 fi
 
+# The mailed series is signed by whoever runs make series: without an identity it refuses.
+expect_fail "series: without a git identity the mailing-list series is refused in one line" \
+	'^ERROR: git config user.name and user.email are not set' \
+	env GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "$TOP/scripts/mail-series.sh"
+
 # Gate: planted style violation (the build checks are covered above)
 if [ -x "$TOP/scripts/gate.sh" ]; then
 	mkdir -p "$tmp/ws" && cp "$TOP"/patches/*.patch "$TOP/patches/series" "$tmp/ws/"

@@ -36,6 +36,9 @@ CRASH_RE = re.compile("|".join("(?:%s)" % p for p in CRASH_PATTERNS))
 TOKEN_RE = re.compile(r"^HARNESS-DONE kind=(\S+)")
 RESULT_RE = re.compile(r"^(not ok|ok)\s+(\d+)\s*(?:-\s*)?(.*?)\s*(?:#\s*(SKIP|TODO|TIMEOUT|exit=\S+)\b\s*(.*))?$")
 OUTCOME_RE = re.compile(r"^#\s*outcome:\s*(.+?)\s*$")
+# A test marks a case whose expected outcome the restriction changes (gup_longterm: the
+# expectation with and without -n differ): compare.py checks the series changes those only.
+CHANGED_RE = re.compile(r"^#\s*changed by the series:\s*yes\s*$")
 
 
 def crash_lines(text):
@@ -47,10 +50,11 @@ def parse_tap(text):
     """Parse the guest's nested TAP: top-level tests, each with its (indented) subtest cases.
 
     Returns (tests, token_kind): tests is a list of dicts {name, result, reason, cases},
-    a case is {name, result ("pass"/"fail"/"skip"), outcome, reason}; token_kind is the
+    a case is {name, result ("pass"/"fail"/"skip"), outcome, changed, reason}: changed is
+    True when the test marked the case as one the series changes; token_kind is the
     kind named by the end-of-run token, or None when the token is missing.
     """
-    tests, pending, outcome, token = [], [], None, None
+    tests, pending, outcome, changed, token = [], [], None, False, None
     for raw in text.splitlines():
         raw = raw.rstrip("\r\n")
         indented = raw.startswith("    ")
@@ -64,6 +68,9 @@ def parse_tap(text):
         if m and indented:
             outcome = m.group(1)
             continue
+        if indented and CHANGED_RE.match(line):
+            changed = True
+            continue
         m = RESULT_RE.match(line)
         if not m:
             continue
@@ -76,8 +83,8 @@ def parse_tap(text):
             result = "fail"
         if indented:
             pending.append({"name": desc, "result": result, "outcome": outcome,
-                            "reason": (why or directive or "").strip()})
-            outcome = None
+                            "changed": changed, "reason": (why or directive or "").strip()})
+            outcome, changed = None, False
         else:
             tests.append({"name": desc, "result": result,
                           "reason": " ".join(x for x in (directive, why) if x).strip(),

@@ -19,7 +19,8 @@ rm -f "$out/ext4.img" "$out/xfs.img"
 truncate -s 256M "$out/ext4.img" && mkfs.ext4 -q -F "$out/ext4.img" || die "mkfs.ext4 failed"
 truncate -s 512M "$out/xfs.img" && mkfs.xfs -q -f "$out/xfs.img" || die "mkfs.xfs failed"
 append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 rcupdate.rcu_cpu_stall_timeout=60"
-append+=" hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64 transparent_hugepage=madvise secretmem.enable=1"
+# VM_HUGEPAGES: the huge pages reserved at boot (the movablecore= boot reserves none, see check.sh)
+append+=" ${VM_HUGEPAGES-hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64} transparent_hugepage=madvise secretmem.enable=1"
 append+=" harness.kind=$kind harness.timeout=$TEST_TIMEOUT ${VM_APPEND:-}"
 info "booting $kind kernel ($(basename "$kernel")), logs in ${out#"$TOP"/}"
 start=$(date +%s)

@@ -19,6 +19,7 @@ TAP = """TAP version 13
     1..3
     # outcome: pinned
     ok 1 gup_test slow R/W memfd shared
+    # changed by the series: yes
     # outcome: EFAULT
     ok 2 gup_test slow R/W ext4 file shared
     ok 3 gup_test slow R/W hugetlb 1G # SKIP no free 1G pages
@@ -52,6 +53,7 @@ class ParserTest(unittest.TestCase):
         self.assertEqual([(c["result"], c["outcome"]) for c in cases],
                          [("pass", "pinned"), ("pass", "EFAULT"), ("skip", None)])
         self.assertEqual(cases[2]["reason"], "no free 1G pages")
+        self.assertEqual([c["changed"] for c in cases], [False, True, False])
         self.assertEqual(tests[1]["result"], "fail")
         self.assertEqual(tests[1]["cases"][0]["result"], "fail")
 
@@ -125,8 +127,9 @@ class VerdictTest(unittest.TestCase):
         self.assertFalse(ok)
 
 
-def summary(kind, outcomes):
-    cases = [{"name": n, "result": r, "outcome": o, "reason": ""} for n, (r, o) in outcomes.items()]
+def summary(kind, outcomes, changed=()):
+    cases = [{"name": n, "result": r, "outcome": o, "reason": "", "changed": n in changed}
+             for n, (r, o) in outcomes.items()]
     return {"kind": kind, "ok": True, "tests": [{"name": "gup_longterm", "result": "pass",
                                                   "reason": "", "cases": cases}]}
 
@@ -136,13 +139,14 @@ class CompareTest(unittest.TestCase):
     XDP = "AF_XDP umem R/W ext4 file shared"
     ANON = "gup_test slow R/W private anon"
 
-    def compare(self, base, control, patched):
+    def compare(self, base, control, patched, changed=None):
+        changed = (self.ROW, self.XDP) if changed is None else changed
         with tempfile.TemporaryDirectory() as d:
             paths = []
             for kind, s in (("base", base), ("control", control), ("patched", patched)):
                 p = os.path.join(d, kind + ".json")
                 with open(p, "w") as f:
-                    json.dump(summary(kind, s), f)
+                    json.dump(summary(kind, s, changed), f)
                 paths.append(p)
             r = subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "compare.py")] + paths,
                                capture_output=True, text=True)
@@ -175,6 +179,16 @@ class CompareTest(unittest.TestCase):
         patched[self.ANON] = ("skip", None)
         rc, out = self.compare(base, control, patched)
         self.assertEqual(rc, 1, out)
+
+    def test_hazard_row_not_marked_changed_fails(self):
+        rc, out = self.compare(*self.good(), changed=(self.XDP,))
+        self.assertEqual(rc, 1, out)
+
+    def test_marked_case_outside_the_hazard_rows_may_change(self):
+        base, control, patched = self.good()
+        patched[self.ANON] = ("pass", "EFAULT")
+        rc, out = self.compare(base, control, patched, changed=(self.ROW, self.XDP, self.ANON))
+        self.assertEqual(rc, 0, out)
 
     def test_pin_not_refused_on_patched_fails(self):
         base, control, patched = self.good()
