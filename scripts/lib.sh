@@ -16,9 +16,9 @@ basevar() { sed -n "s/^$1=//p" "$TOP/patches/BASE"; }
 setup_packages() { sed -E 's/#.*//' "$PACKAGES_LIST" | awk 'NF { print $1 }'; }
 # package_of CMD: the package config/packages.list gives CMD, or nothing.
 package_of() { sed -E 's/#.*//' "$PACKAGES_LIST" | awk -v c="$1" '{ for (i = 2; i <= NF; i++) if ($i == c) { print $1; exit } }'; }
-# need CMD...: a stage's first line after sourcing this. Fails at once, naming the command and its package, when
-# a command the stage runs is missing, rather than deep inside the stage or as a finding.
-# An absolute path names a file (a header, a library) rather than a command.
+# need CMD|FILE...: a stage's first line after sourcing this. Fails at once, naming the
+# command and its package, when a command the stage runs is missing, rather than deep inside
+# the stage or as a finding. An absolute path names a file (a header, a library).
 need() {
 	local c p what
 	for c in "$@"; do
