@@ -22,9 +22,10 @@ import json
 import re
 import sys
 
-# The rows of the hazard itself: every long-term method, R/W, a whole shared ext4/xfs mapping.
+# The rows of the hazard itself: every long-term method, R/W, a whole shared ext4/xfs mapping
+# (with small pages, and with MADV_HUGEPAGE: PMD-mapped large folios on xfs).
 REFUSED_ROW = re.compile(r"^gup_longterm: (gup_test (slow|fast|fast-only)|io_uring|AF_XDP umem) R/W "
-                         r"(ext4|xfs) file shared$")
+                         r"(ext4|xfs) file (THP )?shared$")
 
 
 def cases(summary):
