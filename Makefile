@@ -6,7 +6,7 @@
 #                 quality gate and the harness's own tests; ends with "N passed, N failed"
 #
 # Other verbs: setup, tree, kernels, bins, vm-test, table, export, gate, series, distro,
-# bench, soak, selftest, clean. See README.md.
+# bench, soak, mutants, selftest, clean. See README.md.
 
 SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
@@ -17,7 +17,7 @@ FRAGMENTS := config/kernel.config config/debug.config
 S := scripts
 
 .PHONY: all main check setup tree kernels bins vm-test table export gate series distro \
-	bench soak selftest clean
+	bench soak mutants selftest clean
 
 all main: setup
 	@$(S)/main.sh
@@ -62,6 +62,12 @@ bench: setup tree
 
 soak: setup tree
 	@$(S)/soak.sh
+
+# Deliberately broken variants of the series (mutants/): is each one caught? Writes the
+# table to docs/mutants.md. MUTANTS="01 09" runs some; RACE_RUNS, RACE_SECONDS.
+mutants: setup tree
+	@$(S)/mutants.sh $(MUTANTS)
+	@cp $(BUILD)/mutants/table.md docs/mutants.md
 
 # The harness's own tests (no kernel build needed).
 selftest:

@@ -92,6 +92,18 @@ movable() {
 }
 stage "boot patched with movablecore=2G: fast-only long-term pins of movable pages expected to fail" movable
 
+# Mutants: each deliberately broken variant of the series that gup_longterm must catch is
+# built on the tip (mm/gup.c only) and booted once; each must be killed, and the unmutated
+# tip must pass the same boot. (make mutants runs the race ones too.)
+mutants() {
+	env OUT="$BUILD/check-mutants" MUTANTS_EXPECT=killed RACE_RUNS=0 "$TOP/scripts/mutants.sh" || return 1
+}
+stage "mutants: every deterministic mutant of the series is killed by gup_longterm (mutants/)" mutants
+if [ -s "$BUILD/check-mutants/mutants.tap" ]; then
+	cp "$BUILD/check-mutants/mutants.tap" "$BUILD/check-mutants/table.md" "$LOGS/"
+	count_tap "mutant" "$LOGS/mutants.tap"
+fi
+
 if "$TOP/scripts/compare.py" "$BUILD"/vm/{base,control,patched}/summary.json > "$LOGS/compare.tap" 2>&1; then :; fi
 count_tap "base vs control vs patched" "$LOGS/compare.tap"
 grep -q '^ok\|^not ok' "$LOGS/compare.tap" || record fail "base vs control vs patched: compare.py produced no result"

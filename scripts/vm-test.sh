@@ -3,10 +3,12 @@
 # list, then give each boot its verdict. Extra static binaries: TESTS="path/to/bin ...".
 # TEST_ARGS: arguments for those (the guest's $NEG is "-n" on kernels without the restriction).
 # VMDIR: where the boots' logs go (default build/vm). ONLY_TESTS=1: run only TESTS.
+# IMAGE: boot this kernel image instead of the flavour's KIND image (one KIND only).
 # Usage: vm-test.sh KIND...      Exit 1 if any boot's verdict is a failure.
 . "$(dirname "$0")/lib.sh"
 need python3
 [ $# -ge 1 ] || die "usage: vm-test.sh KIND..."
+[ -z "${IMAGE:-}" ] || [ $# -eq 1 ] || die "IMAGE= boots one KIND only"
 flavour=${FLAVOUR:-test}
 VMDIR=${VMDIR:-$BUILD/vm}
 list=$VMDIR/tests.list
@@ -29,7 +31,7 @@ done
 "$TOP/scripts/initramfs.sh" "$VMDIR/initramfs.cpio" "$list" "${bins[@]}"
 fail=0
 for kind in "$@"; do
-	img=$BUILD/images/$flavour/$kind.bzImage
+	img=${IMAGE:-$BUILD/images/$flavour/$kind.bzImage}
 	[ -e "$img" ] || die "no $kind kernel image at $img (run: make kernels)"
 	"$TOP/scripts/vm.sh" "$img" "$VMDIR/initramfs.cpio" "$VMDIR/$kind" "$kind"
 	"$TOP/scripts/verdict.py" "$VMDIR/$kind" "$kind" || fail=1

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Stage: the mutants (mutants/*.patch, see mutants/README). Each is applied on top of the
+# series tip and built in the test flavour's O= directory (an incremental rebuild of
+# mm/gup.c, cached by tree like every other image), then booted with gup_longterm alone:
+# a mutant is killed when the boot's verdict fails. The unmutated tip boots the same way
+# first and must pass, or no kill means anything. Mutants marked "Race: yes" or
+# "Expect: race" also run gup_race alone RACE_RUNS times for RACE_SECONDS each: how often
+# it kills them is reported, not asserted.
+# Writes OUT/mutants.tap (one line per mutant) and OUT/table.md.
+# Usage: mutants.sh [NAME...]     (default: every mutant; NAME: 01 or 01-fast-allows-all)
+#   MUTANTS_EXPECT=killed   only the mutants some gup_longterm case must kill (make check)
+#   RACE_RUNS (default 3), RACE_SECONDS (default 60); RACE_RUNS=0: no race runs
+#   OUT (default build/mutants)
+. "$(dirname "$0")/lib.sh"
+need git python3
+OUT=${OUT:-$BUILD/mutants}
+RACE_RUNS=${RACE_RUNS:-3} RACE_SECONDS=${RACE_SECONDS:-60}
+mkdir -p "$OUT"
+frags=("$TOP/config/kernel.config" "$TOP/config/debug.config")
+
+# The tip, built: the mutants go on top of it, in the same O= directory and config.
+TIP_ONLY=1 "$TOP/scripts/kernels.sh" test "${frags[@]}"
+"$TOP/scripts/bins.sh"
+tip=$(git -C "$TREE" rev-parse HEAD)
+confsum=$(sha1sum < "$BUILD/out/test/.config" | cut -c1-12)
+trap 'git -C "$TREE" reset -q --hard "$tip"' EXIT
+
+# One short boot: gup_longterm over ext4, xfs, tmpfs and 2M hugetlbfs, 2 GiB and 2M pages
+# only (a 1G huge page is zeroed at every fault: minutes under TCG, and no mutant needs it).
+boot() { # boot IMAGE DIR TEST ARGS...
+	local img=$1 dir=$2 t=$3
+	shift 3
+	env IMAGE="$img" VMDIR="$dir" ONLY_TESTS=1 TESTS="$BUILD/bin/$t" TEST_ARGS="$*" \
+		VM_MEM=2G VM_HUGEPAGES="hugepagesz=2M hugepages=64" \
+		TEST_TIMEOUT=$((RACE_SECONDS + 300)) VM_TIMEOUT=$((RACE_SECONDS + 600)) \
+		"$TOP/scripts/vm-test.sh" patched >"$dir.log" 2>&1
+}
+longterm_args='$NEG -d /mnt/ext4 -d /mnt/xfs -d /tmp -d /dev/hugepages'
+race_args="\$NEG -t $RACE_SECONDS -d /mnt/ext4 -d /mnt/xfs -d /tmp"
+# killers DIR: the failed cases of a boot (or its verdict's reasons), for the table
+killers() {
+	python3 - "$1/patched/summary.json" <<'PY'
+import json, sys
+try:
+    s = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    print("no verdict"); sys.exit()
+failed = [c["name"] for t in s["tests"] for c in (t["cases"] or [t]) if c["result"] == "fail"]
+if failed:
+    print("%d case%s: %s%s" % (len(failed), "s" * (len(failed) > 1), "; ".join(failed[:3]),
+                               " ..." if len(failed) > 3 else ""))
+else:
+    print("; ".join(s["reasons"])[:200] or "no failed case")
+PY
+}
+field() { sed -n "s/^$2: //p" "$1" | head -1; }
+
+mutants=()
+for f in "$TOP"/mutants/*.patch; do
+	name=$(basename "$f" .patch)
+	if [ $# -gt 0 ]; then
+		want=
+		for a in "$@"; do case $name in "$a" | "$a"-*) want=1 ;; esac; done
+		[ -n "$want" ] || continue
+	fi
+	if [ "${MUTANTS_EXPECT:-}" = killed ]; then
+		[ "$(field "$f" Expect)" = killed ] || continue
+	fi
+	mutants+=("$f")
+done
+[ ${#mutants[@]} -gt 0 ] || die "no mutant matches: $*"
+
+tap=$OUT/mutants.tap rows=$OUT/rows.tsv
+: > "$tap"; : > "$rows"
+n=0 status=0
+result() { # result ok|not-ok NAME BREAKS VERDICT KILLERS SECONDS
+	n=$((n + 1))
+	if [ "$1" = ok ]; then echo "ok $n - $2: $4" >> "$tap"; else echo "not ok $n - $2: $4" >> "$tap"; status=1; fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" "$6" >> "$rows"
+	info "mutant $2: $4 (${6}s)"
+}
+
+t0=$SECONDS
+if boot "$BUILD/images/test/patched.bzImage" "$OUT/tip" gup_longterm "$longterm_args"; then
+	result ok "tip" "nothing: the series as it is" "passes" "-" $((SECONDS - t0))
+else
+	result not-ok "tip" "nothing: the series as it is" "FAILS the mutant boot: no kill below means anything" \
+		"$(killers "$OUT/tip")" $((SECONDS - t0))
+fi
+
+for f in "${mutants[@]}"; do
+	name=$(basename "$f" .patch) t0=$SECONDS
+	breaks=$(field "$f" Breaks) expect=$(field "$f" Expect) race=$(field "$f" Race)
+	git -C "$TREE" reset -q --hard "$tip"
+	if ! git -C "$TREE" apply --index "$f" 2>"$OUT/$name.apply.log"; then
+		result not-ok "$name" "$breaks" "does not apply to the tip: $(head -1 "$OUT/$name.apply.log")" "-" 0
+		continue
+	fi
+	img=$BUILD/images/test/cache/$(git -C "$TREE" write-tree | cut -c1-12)-$confsum.bzImage
+	if [ ! -f "$img" ] && ! "$TOP/scripts/build.sh" "$BUILD/out/test" "$img" "mutant $name" 2>"$OUT/$name.build.log"; then
+		result not-ok "$name" "$breaks" "does not build: $(grep -m1 ERROR "$OUT/$name.build.log")" "-" $((SECONDS - t0))
+		continue
+	fi
+	git -C "$TREE" reset -q --hard "$tip"
+	verdict= who=-
+	case $expect in
+	killed)
+		if boot "$img" "$OUT/$name" gup_longterm "$longterm_args"; then
+			result not-ok "$name" "$breaks" "SURVIVED gup_longterm" "-" $((SECONDS - t0))
+			continue
+		fi
+		verdict="killed" who="gup_longterm: $(killers "$OUT/$name")"
+		;;
+	race*) ;;
+	*) result not-ok "$name" "$breaks" "unknown Expect: '$expect' in ${f#"$TOP"/}" "-" 0; continue ;;
+	esac
+	if { [ -n "$race" ] || [ "${expect%% *}" = race ]; } && [ "$RACE_RUNS" -eq 0 ]; then
+		[ -z "$verdict" ] || verdict+="; "
+		verdict+="gup_race not run (RACE_RUNS=0)"
+	elif [ -n "$race" ] || [ "${expect%% *}" = race ]; then
+		kills=0
+		for r in $(seq 1 "$RACE_RUNS"); do
+			boot "$img" "$OUT/$name-race$r" gup_race "$race_args" || {
+				kills=$((kills + 1))
+				[ "$who" != - ] || who="gup_race: $(killers "$OUT/$name-race$r")"
+			}
+		done
+		[ -z "$verdict" ] || verdict+="; "
+		verdict+="gup_race killed it in $kills of $RACE_RUNS runs of ${RACE_SECONDS}s"
+	fi
+	result ok "$name" "$breaks" "$verdict" "$who" $((SECONDS - t0))
+done
+
+python3 - "$rows" > "$OUT/table.md" <<'PY'
+import sys
+print("| mutant | what it breaks | verdict | killed by | time |")
+print("| --- | --- | --- | --- | --- |")
+for line in open(sys.argv[1]):
+    name, breaks, verdict, who, secs = line.rstrip("\n").split("\t")
+    cell = lambda s: s.replace("|", "\\|")
+    print("| %s | %s | %s | %s | %ss |" % (name, cell(breaks), cell(verdict), cell(who), secs))
+PY
+cat "$OUT/table.md"
+exit $status
