@@ -44,6 +44,18 @@
  *     exactly the pattern just written.
  *  D: after all gup_test files are closed, the nr_foll_pin_acquired and
  *     nr_foll_pin_released deltas in /proc/vmstat are equal.
+ *
+ * With -f N (a kernel with fault injection and its debugfs), every START
+ * ioctl, racing or quiet, runs with the calling thread's make-it-fail set,
+ * and failslab, fail_page_alloc and fail_usercopy fail every Nth of the
+ * calls made by such threads (task-filter; sleeping allocations and order 0
+ * included). Nothing else the test does is failed: the mutators, setup,
+ * READ and STOP. A pin may then fail with any errno where it would succeed
+ * (B and the quiet EFAULT of A are relaxed; every allowed region must still
+ * be pinned in some quiet check), but a refused pin must never succeed (A),
+ * a successful pin must read back the pattern (C) and the counters must
+ * balance (D). How many failures were injected is printed; none fails the
+ * run. -s SEED fixes the test's own random choices.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -125,6 +137,7 @@ enum kind {
 #define DESC_B "B: long-term pins of anon/THP/memfd/tmpfs/hugetlb succeed in quiet checks"
 #define DESC_C "C: READ of pinned pages succeeds and returns the pattern written"
 #define DESC_D "D: nr_foll_pin_acquired == nr_foll_pin_released after closing all pins"
+#define DESC_E "E: (-f) failures were injected into the pins"
 
 /*
  * ksft_test_result_skip() of 6.1's kselftest.h prints the reason where the
@@ -221,6 +234,9 @@ static struct {
 	unsigned long max_iter;
 	const char *dirs[MAX_DIRS];
 	int nr_dirs;
+	unsigned int fault_interval;	/* -f: 0 means no fault injection */
+	bool seeded;
+	uint64_t seed;
 } opt = { .runtime = 20 };
 
 static size_t page_size;
@@ -258,6 +274,8 @@ static char skips[MAX_REGIONS][160];
 static int nr_skips;
 
 static unsigned long violations[NR_INV];
+/* -f: quiet pins of allowed regions that succeeded, per region */
+static unsigned long quiet_pinned[MAX_REGIONS];
 static unsigned long messages;
 static unsigned long stop_failures;
 static unsigned long reopen_failures;
@@ -297,6 +315,8 @@ static uint64_t seed_for(int salt)
 	uint64_t s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
 
 	s ^= (uint64_t)getpid() << 20;
+	if (opt.seeded)
+		s = opt.seed * 0x9e3779b97f4a7c15ULL;
 	s ^= (uint64_t)(salt + 1) * 0xbf58476d1ce4e5b9ULL;
 	return s ? s : 1;
 }
@@ -777,6 +797,107 @@ static int open_gup_test(void)
 	return open(GUP_TEST_FILE, O_RDWR | O_CLOEXEC);
 }
 
+/*
+ * Fault injection (-f): the kernel's fault attributes this test uses, set up
+ * before the run and read back after it.
+ */
+#define FAULT_DEBUGFS		"/sys/kernel/debug/"
+#define FAULT_TIMES		1000000000L
+static const char *const fault_attrs[] = {
+	"failslab", "fail_page_alloc", "fail_usercopy",
+};
+#define NR_FAULT_ATTRS		(sizeof(fault_attrs) / sizeof(fault_attrs[0]))
+static long fault_injected[NR_FAULT_ATTRS];
+static __thread int make_it_fail_fd = -1;
+
+static void fault_attr_write(const char *attr, const char *knob, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAULT_DEBUGFS "%s/%s", attr, knob);
+	if (write_proc(path, val))
+		ksft_exit_fail_msg("-f: cannot write %s to %s (a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS, FAILSLAB, FAIL_PAGE_ALLOC and FAULT_INJECTION_USERCOPY is needed)\n",
+				   val, path);
+}
+
+static long fault_attr_read(const char *attr, const char *knob)
+{
+	char path[128], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), FAULT_DEBUGFS "%s/%s", attr, knob);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		ksft_exit_fail_msg("-f: cannot read %s\n", path);
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+static void faults_setup(void)
+{
+	char interval[16], times[24];
+	unsigned int i;
+
+	snprintf(interval, sizeof(interval), "%u", opt.fault_interval);
+	snprintf(times, sizeof(times), "%ld", FAULT_TIMES);
+	for (i = 0; i < NR_FAULT_ATTRS; i++) {
+		/* Only tasks with make-it-fail set; every Nth of their calls. */
+		fault_attr_write(fault_attrs[i], "task-filter", "Y");
+		fault_attr_write(fault_attrs[i], "probability", "100");
+		fault_attr_write(fault_attrs[i], "interval", interval);
+		fault_attr_write(fault_attrs[i], "times", times);
+		fault_attr_write(fault_attrs[i], "space", "0");
+		fault_attr_write(fault_attrs[i], "verbose", "0");
+	}
+	/* By default both leave sleeping allocations alone; and order 0. */
+	fault_attr_write("failslab", "ignore-gfp-wait", "N");
+	fault_attr_write("fail_page_alloc", "ignore-gfp-wait", "N");
+	fault_attr_write("fail_page_alloc", "ignore-gfp-highmem", "N");
+	fault_attr_write("fail_page_alloc", "min-order", "0");
+}
+
+static void faults_end(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FAULT_ATTRS; i++) {
+		fault_attr_write(fault_attrs[i], "probability", "0");
+		fault_injected[i] = FAULT_TIMES -
+				    fault_attr_read(fault_attrs[i], "times");
+	}
+}
+
+/* Set or clear make-it-fail for the calling thread only. */
+static void fail_this_thread(bool on)
+{
+	int tries;
+
+	if (make_it_fail_fd < 0)
+		make_it_fail_fd = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	if (make_it_fail_fd < 0)
+		ksft_exit_fail_msg("-f: /proc/thread-self/make-it-fail: %s\n",
+				   strerror(errno));
+	/* Clearing it copies from user space too, which may be failed. */
+	for (tries = 0; tries < 1000; tries++)
+		if (write(make_it_fail_fd, on ? "1" : "0", 1) == 1)
+			return;
+	ksft_exit_fail_msg("-f: cannot %s make-it-fail: %s\n",
+			   on ? "set" : "clear", strerror(errno));
+}
+
+/* START: 0 or the errno; under injected faults with -f. */
+static int pin_start(int fd, struct pin_longterm_test *args)
+{
+	int err;
+
+	if (opt.fault_interval)
+		fail_this_thread(true);
+	err = ioctl(fd, PIN_LONGTERM_TEST_START, args) ? errno : 0;
+	if (opt.fault_interval)
+		fail_this_thread(false);
+	return err;
+}
+
 static void *pinner_fn(void *arg)
 {
 	struct pinner *p = arg;
@@ -806,7 +927,7 @@ static void *pinner_fn(void *arg)
 			     (rw ? PIN_LONGTERM_TEST_FLAG_USE_WRITE : 0);
 		p->iterations++;
 
-		err = ioctl(p->fd, PIN_LONGTERM_TEST_START, &args) ? errno : 0;
+		err = pin_start(p->fd, &args);
 		count_pin(&p->st, ridx, m, rw, err);
 		if (err)
 			continue;
@@ -913,7 +1034,7 @@ static void quiet_pin(int ridx, int m, int rw)
 			usleep(1000);
 			guarded(fill_pattern_fn, r);
 		}
-		err = ioctl(checker_fd, PIN_LONGTERM_TEST_START, &args) ? errno : 0;
+		err = pin_start(checker_fd, &args);
 		if (!err)
 			break;
 	}
@@ -945,8 +1066,11 @@ static void quiet_pin(int ridx, int m, int rw)
 			stop_failures++;
 	}
 
-	if (is_allowed(r->kind)) {
-		if (err)
+	if (is_allowed(r->kind) && !err) {
+		quiet_pinned[ridx]++;
+	} else if (is_allowed(r->kind)) {
+		/* -f: any errno may be an injected failure */
+		if (!opt.fault_interval)
 			violation(INV_B, "quiet: %s %s pin of whole %s failed: %s (%d tries)",
 				  method_name[m], rw ? "R/W" : "R/O", r->name,
 				  errname(err), tries);
@@ -962,7 +1086,7 @@ static void quiet_pin(int ridx, int m, int rw)
 		} else if (!err) {
 			violation(INV_A, "quiet: %s R/W pin of whole %s succeeded",
 				  method_name[m], r->name);
-		} else if (err != EFAULT) {
+		} else if (err != EFAULT && !opt.fault_interval) {
 			violation(INV_A, "quiet: %s R/W pin of whole %s failed with %s, not EFAULT",
 				  method_name[m], r->name, errname(err));
 		}
@@ -1384,11 +1508,13 @@ static void print_smaps(const char *when)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n] [-t SECONDS] [-i MAX_ITERATIONS] [-d DIR]...\n"
+		"usage: %s [-n] [-t SECONDS] [-i MAX_ITERATIONS] [-f N] [-s SEED] [-d DIR]...\n"
 		"  -n  kernel without the restriction (negative control)\n"
 		"  -t  run time in seconds (default 20)\n"
 		"  -i  stop after this many pin iterations (default: no limit)\n"
-		"  -d  directory for a shared file region (ext4, xfs, tmpfs)\n",
+		"  -d  directory for a shared file region (ext4, xfs, tmpfs)\n"
+		"  -f  inject a failure into every Nth allocation or user copy of the pins\n"
+		"  -s  seed of the test's random choices (default: time and pid)\n",
 		prog);
 	exit(KSFT_FAIL);
 }
@@ -1398,7 +1524,7 @@ static void parse_args(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "nt:i:d:h")) != -1) {
+	while ((c = getopt(argc, argv, "nt:i:d:f:s:h")) != -1) {
 		switch (c) {
 		case 'n':
 			opt.unrestricted = true;
@@ -1411,6 +1537,17 @@ static void parse_args(int argc, char **argv)
 		case 'i':
 			opt.max_iter = strtoul(optarg, &end, 0);
 			if (*end || !opt.max_iter)
+				usage(argv[0]);
+			break;
+		case 'f':
+			opt.fault_interval = strtoul(optarg, &end, 0);
+			if (*end || opt.fault_interval < 2)
+				usage(argv[0]);
+			break;
+		case 's':
+			opt.seed = strtoull(optarg, &end, 0);
+			opt.seeded = true;
+			if (*end)
 				usage(argv[0]);
 			break;
 		case 'd':
@@ -1473,6 +1610,10 @@ int main(int argc, char **argv)
 		       uts.release, uts.machine,
 		       opt.unrestricted ? "unrestricted (-n, negative control)" :
 		       "restricted", opt.runtime, opt.max_iter, thp);
+	if (opt.fault_interval || opt.seeded)
+		ksft_print_msg("faults injected into every %u-th allocation or user copy of a pin%s; seed %s\n",
+			       opt.fault_interval, opt.fault_interval ? "" : " (no: -f not given)",
+			       opt.seeded ? "fixed (-s)" : "from time and pid");
 
 	probe_gup_test();
 	/* Bit 4: no "drop_caches: N" printk for each of our writes. */
@@ -1481,7 +1622,7 @@ int main(int argc, char **argv)
 	if (!nr_restricted)
 		ksft_print_msg("no ext4/xfs directory given (-d): nothing to check for invariant A\n");
 
-	ksft_set_plan(4 + nr_skips);
+	ksft_set_plan(4 + !!opt.fault_interval + nr_skips);
 	for (i = 0; i < nr_skips; i++)
 		result_skip("region", skips[i]);
 
@@ -1503,6 +1644,8 @@ int main(int argc, char **argv)
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&quiesce, &rwattr);
 
+	if (opt.fault_interval)
+		faults_setup();
 	/* One quiet check before any mutation: the baseline. */
 	quiet_check();
 	print_smaps("after setup");
@@ -1583,6 +1726,8 @@ int main(int argc, char **argv)
 			close(pinners[i].fd);
 	}
 	close(checker_fd);
+	if (opt.fault_interval)
+		faults_end();
 
 	for (i = 1; i < NR_PINNERS; i++)
 		add_stats(&pinners[0].st, &pinners[i].st);
@@ -1670,6 +1815,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0, transient = 0; i < nr_regions; i++)
 		transient += quiet_transient[i][0] + quiet_transient[i][1];
+	for (i = 0; opt.fault_interval && i < nr_regions; i++)
+		if (is_allowed(regions[i].kind) && !quiet_pinned[i])
+			violation(INV_B, "-f: %s was never pinned in a quiet check",
+				  regions[i].name);
 	ksft_print_msg("B: %lu violations, %lu transient fast-only failures\n",
 		       violations[INV_B], transient);
 	ksft_test_result(!violations[INV_B], "%s\n", DESC_B);
@@ -1679,6 +1828,16 @@ int main(int argc, char **argv)
 		result_skip(DESC_D, "counters not in /proc/vmstat");
 	else
 		ksft_test_result(d_ok, "%s\n", DESC_D);
+	if (opt.fault_interval) {
+		long total = 0;
+
+		for (i = 0; i < (int)NR_FAULT_ATTRS; i++) {
+			ksft_print_msg("faults injected: %s %ld\n",
+				       fault_attrs[i], fault_injected[i]);
+			total += fault_injected[i];
+		}
+		ksft_test_result(total > 0, "%s\n", DESC_E);
+	}
 	ksft_finished();
 	return 0;
 }

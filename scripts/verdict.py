@@ -6,6 +6,10 @@ marker in the console log (the lines are printed), a test that did not pass. Wri
 summary.json (every test case with its result and outcome) for the side-by-side table.
 
 Usage: verdict.py OUTDIR [KIND]      exit 0: clean run, every test passed or skipped.
+
+KCSAN_FUNCS=FILE (a KCSAN kernel's boot): FILE lists the functions of the code the series
+touches, one a line. A KCSAN report with a frame in one of them fails the run; the other
+reports are listed in summary.json ("kcsan_other") and printed, but do not fail it.
 """
 import json
 import os
@@ -44,6 +48,35 @@ CHANGED_RE = re.compile(r"^#\s*changed by the series:\s*yes\s*$")
 def crash_lines(text):
     """Lines of a console log that carry a crash marker."""
     return [l.rstrip() for l in text.splitlines() if CRASH_RE.search(l)]
+
+
+KCSAN_START_RE = re.compile(r"BUG: KCSAN: (.*)")
+KCSAN_SEP_RE = re.compile(r"^={20,}$")
+PRINTK_TIME_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+FRAME_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+")
+
+
+def kcsan_reports(text):
+    """(reports, other lines): each KCSAN report as {title, frames}, and the console
+    without the reports' lines (so that their "BUG:" is not taken for a crash)."""
+    reports, rest, cur = [], [], None
+    for raw in text.splitlines():
+        line = PRINTK_TIME_RE.sub("", raw.rstrip())
+        m = KCSAN_START_RE.search(line)
+        if m:
+            cur = {"title": m.group(1), "frames": []}
+            reports.append(cur)
+            continue
+        if cur is not None:
+            if KCSAN_SEP_RE.match(line):
+                cur = None
+                continue
+            f = FRAME_RE.match(line)
+            if f:
+                cur["frames"].append(f.group(1).split(".")[0])
+            continue
+        rest.append(raw)
+    return reports, "\n".join(rest)
 
 
 def parse_tap(text):
@@ -115,7 +148,21 @@ def verdict(outdir, kind=None):
         reasons.append("the guest never reported its end-of-run token (hang, panic or early exit)")
     elif kind and token != kind:
         reasons.append("the guest reported kind=%s, expected %s" % (token, kind))
-    crashes = crash_lines(read(os.path.join(outdir, "console.log")))
+    console = read(os.path.join(outdir, "console.log"))
+    kcsan_other = []
+    if os.environ.get("KCSAN_FUNCS"):
+        funcs = set(read(os.environ["KCSAN_FUNCS"]).split())
+        if not funcs:
+            reasons.append("KCSAN_FUNCS: no function names in %s" % os.environ["KCSAN_FUNCS"])
+        reports, console = kcsan_reports(console)
+        for r in reports:
+            mine = sorted(set(r["frames"]) & funcs)
+            if mine:
+                reasons.append("KCSAN report in code the series touches (%s): %s"
+                               % (", ".join(mine), r["title"]))
+            else:
+                kcsan_other.append(r["title"])
+    crashes = crash_lines(console)
     if crashes:
         reasons.append("kernel crash markers in console.log:\n    " + "\n    ".join(crashes[:20]))
     if not tests:
@@ -126,6 +173,8 @@ def verdict(outdir, kind=None):
             reasons.append("test %s failed (%s)%s" % (t["name"], t["reason"] or "not ok",
                            (": " + "; ".join(bad[:10])) if bad else ""))
     summary = {"kind": kind or token, "ok": not reasons, "reasons": reasons, "tests": tests}
+    if os.environ.get("KCSAN_FUNCS"):
+        summary["kcsan_other"] = kcsan_other
     return not reasons, reasons, summary
 
 
@@ -144,6 +193,8 @@ def main(argv):
             counts[c["result"]] += 1
     label = kind or summary["kind"] or "?"
     line = "%s: %d passed, %d failed, %d skipped" % (label, counts["pass"], counts["fail"], counts["skip"])
+    for title in summary.get("kcsan_other", []):
+        print("  KCSAN report elsewhere (listed, not failed): " + title)
     if ok:
         print("PASS " + line)
         return 0

@@ -127,6 +127,62 @@ class VerdictTest(unittest.TestCase):
         self.assertFalse(ok)
 
 
+def kcsan_report(title, frames_a, frames_b):
+    lines = ["==================================================================",
+             "BUG: KCSAN: data-race in " + title, "",
+             "write to 0xffff888003f2c818 of 8 bytes by task 60 on cpu 1:"]
+    lines += [" %s+0x1c/0x80" % f for f in frames_a]
+    lines += ["", "read to 0xffff888003f2c818 of 8 bytes by task 61 on cpu 0:"]
+    lines += [" %s+0x2a/0x3c0" % f for f in frames_b]
+    lines += ["", "Reported by Kernel Concurrency Sanitizer on:",
+              "CPU: 0 PID: 61 Comm: gup_race Not tainted 6.1.192+ #1",
+              "=================================================================="]
+    return "".join("[   12.%06d] %s\n" % (i, l) for i, l in enumerate(lines))
+
+
+class KcsanTest(unittest.TestCase):
+    """A KCSAN boot: reports through the series' functions fail, the others are listed."""
+    OK_TAP = "1..1\nok 1 t\nHARNESS-DONE kind=patched\n"
+
+    def run_kcsan(self, console, funcs="gup_pte_range\nfolio_fast_pin_allowed\n"):
+        with tempfile.TemporaryDirectory() as d:
+            write_run(d, self.OK_TAP, console)
+            path = os.path.join(d, "funcs")
+            with open(path, "w") as f:
+                f.write(funcs)
+            os.environ["KCSAN_FUNCS"] = path
+            try:
+                return verdict.verdict(d, "patched")
+            finally:
+                del os.environ["KCSAN_FUNCS"]
+
+    def test_report_through_the_series_fails(self):
+        log = kcsan_report("page_cache_delete / gup_pte_range",
+                           ["page_cache_delete", "truncate_inode_pages_range"],
+                           ["gup_pte_range.constprop.0", "lockless_pages_from_mm"])
+        ok, reasons, _ = self.run_kcsan(log)
+        self.assertFalse(ok)
+        self.assertIn("gup_pte_range", "\n".join(reasons))
+
+    def test_report_elsewhere_is_listed_not_failed(self):
+        log = kcsan_report("ext4_mark_iloc_dirty / ext4_do_update_inode",
+                           ["ext4_mark_iloc_dirty"], ["ext4_do_update_inode"])
+        ok, reasons, s = self.run_kcsan(log)
+        self.assertTrue(ok, reasons)
+        self.assertEqual(s["kcsan_other"], ["data-race in ext4_mark_iloc_dirty / ext4_do_update_inode"])
+
+    def test_other_crash_still_fails_on_a_kcsan_boot(self):
+        ok, reasons, _ = self.run_kcsan(WARN_LOG)
+        self.assertFalse(ok)
+
+    def test_without_kcsan_funcs_a_report_is_a_crash(self):
+        log = kcsan_report("a / b", ["a"], ["b"])
+        with tempfile.TemporaryDirectory() as d:
+            write_run(d, self.OK_TAP, log)
+            ok, _, _ = verdict.verdict(d, "patched")
+        self.assertFalse(ok)
+
+
 def summary(kind, outcomes, changed=()):
     cases = [{"name": n, "result": r, "outcome": o, "reason": "", "changed": n in changed}
              for n, (r, o) in outcomes.items()]
