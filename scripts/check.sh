@@ -70,7 +70,7 @@ done
 # built in: the race stress test and gup_longterm under the memory-safety checker, then the
 # race stress test with failures injected into its pins (KASAN=0 skips both).
 if [ "${KASAN:-1}" != 0 ]; then
-	stage "kasan: the series tip builds with KASAN, lockdep, DEBUG_VM and fault injection" env TIP_ONLY=1 \
+	stage "kasan: the series tip builds with KASAN, lockdep, DEBUG_VM and fault injection" env STEPS=tip \
 		"$TOP/scripts/kernels.sh" kasan "$TOP/config/kernel.config" "$TOP/config/debug.config" \
 		"$TOP/config/kasan.config" "$TOP/config/faults.config"
 	stage "boot patched+KASAN: clean run (no KASAN report, every test passed)" \
@@ -98,7 +98,7 @@ kcsan_boot() {
 		TEST_ARGS='$NEG -t 30 -s 1 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched
 }
 if [ "${KCSAN:-1}" != 0 ]; then
-	stage "kcsan: the series tip builds with KCSAN" env TIP_ONLY=1 \
+	stage "kcsan: the series tip builds with KCSAN" env STEPS=tip \
 		"$TOP/scripts/kernels.sh" kcsan "$TOP/config/kernel.config" "$TOP/config/kcsan.config"
 	stage "boot patched+KCSAN: no data race reported in the code the series touches (gup_race)" kcsan_boot
 	grep -h 'KCSAN report elsewhere' "$LOGS"/boot-patched-KCSAN*.log 2>/dev/null | sort | uniq -c | sed 's/^/# /'

@@ -4,14 +4,17 @@
 # bisectability check. Images are cached by (tree, config) hash, so an unchanged step is
 # not rebuilt. Leaves images/{base,control,patched}.bzImage and the tree at the series tip.
 # Usage: kernels.sh FLAVOUR FRAGMENT...   (FLAVOUR names the O= dir: test, bench, ...)
-# TIP_ONLY=1 builds only the base and the series tip (the bisect check is the test flavour's).
+# STEPS: all (default: the base and every patch, the bisect check), ends (the base and the
+# series tip: make bench) or tip (the series tip only: the KASAN, KCSAN and mutant kernels).
 . "$(dirname "$0")/lib.sh"
 need git
 flavour=$1; shift
+STEPS=${STEPS:-all}
+case $STEPS in all | ends | tip) ;; *) die "STEPS=$STEPS: all, ends or tip" ;; esac
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour
 links=${LINKDIR:-$img}   # where base/control/patched.bzImage point into the cache
 mkdir -p "$img/cache" "$links"
-rm -f "$links/control.bzImage"
+[ "$STEPS" != all ] || rm -f "$links/control.bzImage"
 PATCHDIR=${PATCHDIR:-$TOP/patches}
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 control_after=$(basevar CONTROL_AFTER)
@@ -35,9 +38,9 @@ step() { # build the current tree state unless an image of it exists; $1: label,
 	[ -z "${2:-}" ] || ln -sf "$src" "$links/$2.bzImage"
 }
 
-step "base ($(git -C "$TREE" log -1 --format=%s base))" base
+[ "$STEPS" = tip ] || step "base ($(git -C "$TREE" log -1 --format=%s base))" base
 n=0
-[ -n "$control_after" ] || ln -sf base.bzImage "$links/control.bzImage"
+[ -n "$control_after" ] || [ "$STEPS" != all ] || ln -sf base.bzImage "$links/control.bzImage"
 while read -r p; do
 	n=$((n + 1))
 	[ -f "$PATCHDIR/$p" ] || die "patch $p listed in the series does not exist"
@@ -45,13 +48,14 @@ while read -r p; do
 		git -C "$TREE" am --abort >/dev/null 2>&1 || true
 		die "patch $n ($p) does not apply to the base with zero fuzz: $(grep -m1 -E 'error|failed' "$BUILD/am.log")"
 	fi
+	[ "$STEPS" = all ] || continue
 	name=
 	[ "$p" = "$control_after" ] && name=control
-	[ -n "${TIP_ONLY:-}" ] && [ -z "$name" ] && continue
 	step "patch $n: $p" $name
 done < <(series_files)
-[ -z "${TIP_ONLY:-}" ] || step "series tip"
+[ "$STEPS" = all ] || step "series tip"
 key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
 ln -sf "$img/cache/$key.bzImage" "$links/patched.bzImage"
-[ -z "$control_after" ] || [ -e "$links/control.bzImage" ] || die "CONTROL_AFTER=$control_after is not in the series"
-info "$n patches applied and built; images in ${img#"$TOP"/}"
+[ -z "$control_after" ] || [ "$STEPS" != all ] || [ -e "$links/control.bzImage" ] ||
+	die "CONTROL_AFTER=$control_after is not in the series"
+info "$n patches applied, steps built: $STEPS; images in ${img#"$TOP"/}"

@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 frags=("$TOP/config/kernel.config" "$TOP/config/debug.config")
 
 # The tip, built: the mutants go on top of it, in the same O= directory and config.
-TIP_ONLY=1 "$TOP/scripts/kernels.sh" test "${frags[@]}"
+STEPS=tip "$TOP/scripts/kernels.sh" test "${frags[@]}"
 "$TOP/scripts/bins.sh"
 tip=$(git -C "$TREE" rev-parse HEAD)
 confsum=$(sha1sum < "$BUILD/out/test/.config" | cut -c1-12)
