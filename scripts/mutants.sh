@@ -10,10 +10,10 @@
 # Usage: mutants.sh [NAME...]     (default: every mutant; NAME: 01 or 01-fast-allows-all)
 #   MUTANTS_EXPECT=killed   only the mutants some gup_longterm case must kill (make check)
 #   RACE_RUNS (default 3), RACE_SECONDS (default 60); RACE_RUNS=0: no race runs
-#   OUT (default build/mutants)
+#   OUT (default build/mutants); MUTANTS_DIR (default mutants/)
 . "$(dirname "$0")/lib.sh"
 need git python3
-OUT=${OUT:-$BUILD/mutants}
+OUT=${OUT:-$BUILD/mutants} MUTANTS_DIR=${MUTANTS_DIR:-$TOP/mutants}
 RACE_RUNS=${RACE_RUNS:-3} RACE_SECONDS=${RACE_SECONDS:-60}
 mkdir -p "$OUT"
 frags=("$TOP/config/kernel.config" "$TOP/config/debug.config")
@@ -56,7 +56,8 @@ PY
 field() { sed -n "s/^$2: //p" "$1" | head -1; }
 
 mutants=()
-for f in "$TOP"/mutants/*.patch; do
+for f in "$MUTANTS_DIR"/*.patch; do
+	[ -f "$f" ] || die "no mutant in $MUTANTS_DIR"
 	name=$(basename "$f" .patch)
 	if [ $# -gt 0 ]; then
 		want=

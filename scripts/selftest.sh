@@ -160,6 +160,26 @@ PATCH
 	expect_fail "gate: a new sparse warning fails the gate, naming the file" \
 		"new warning: mm/gup_test.c: warning: cast removes address space '__user'" \
 		env PATCHDIR="$tmp/sparse" "$TOP/scripts/gate-build.sh"
+	# A mutant that no test can see (a comment) must be reported as a survivor, failing the run.
+	mkdir -p "$tmp/mutants"
+	cat > "$tmp/mutants/01-planted-comment.patch" <<'PATCH'
+Breaks: nothing (a comment): mutants.sh must call it a survivor
+Expect: killed
+
+diff --git a/mm/gup.c b/mm/gup.c
+--- a/mm/gup.c
++++ b/mm/gup.c
+@@ -1,4 +1,5 @@
+ // SPDX-License-Identifier: GPL-2.0-only
++/* planted: a mutant that changes nothing */
+ #include <linux/kernel.h>
+ #include <linux/errno.h>
+ #include <linux/err.h>
+PATCH
+	expect_fail "mutants: a mutant that no test kills is reported as a survivor" \
+		'not ok 2 - 01-planted-comment: SURVIVED gup_longterm' \
+		env MUTANTS_DIR="$tmp/mutants" OUT="$tmp/mut" RACE_RUNS=0 sh -c \
+		'"$0" >/dev/null 2>&1; rc=$?; cat "$OUT/mutants.tap"; exit $rc' "$TOP/scripts/mutants.sh"
 	# Restore the kernel tree at the series tip (every image is cached: no build).
 	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config" >"$tmp/restore.log" 2>&1
 	result $? "series: the tree is restored at the series tip" "$(cat "$tmp/restore.log")"
