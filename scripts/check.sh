@@ -44,6 +44,38 @@ stage "series: every patch applies with zero fuzz and every step builds (bisecta
 	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
 stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
 
+# The KASAN and KCSAN kernels (the series tip only) compile in the background while the test
+# kernels boot: a TCG boot keeps about one core busy, and the build, niced, takes the rest.
+# Nothing else touches the kernel tree until their stages below have waited for them.
+debug_builds() {
+	local name t0 frags
+	for name in kasan kcsan; do
+		case $name in
+		kasan) [ "${KASAN:-1}" != 0 ] || continue; frags=("$TOP"/config/{kernel,debug,kasan,faults}.config) ;;
+		kcsan) [ "${KCSAN:-1}" != 0 ] || continue; frags=("$TOP"/config/{kernel,kcsan}.config) ;;
+		esac
+		t0=$SECONDS
+		env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" "$name" "${frags[@]}" >"$LOGS/build-$name.log" 2>&1
+		echo "$? $((SECONDS - t0))" > "$LOGS/build-$name.status"
+	done
+}
+built() { # built NAME: wait for the background build of NAME; its log, its own time, its status
+	local rc secs
+	while [ ! -f "$LOGS/build-$1.status" ]; do
+		kill -0 "$bg" 2>/dev/null || [ -f "$LOGS/build-$1.status" ] ||
+			{ echo "ERROR: the background builds ended before the $1 kernel was built"; return 1; }
+		sleep 2
+	done
+	cat "$LOGS/build-$1.log"
+	read -r rc secs < "$LOGS/build-$1.status"
+	echo "the $1 kernel took ${secs}s to build, in the background"
+	return "$rc"
+}
+rm -f "$LOGS"/build-*.status
+debug_builds &
+bg=$!
+trap 'kill "$bg" 2>/dev/null || true' EXIT
+
 # Boot each kernel: its verdict (token, crash markers, every test's own assertions) and
 # every test case counted one by one.
 for kind in base control patched; do
@@ -66,13 +98,28 @@ PY
 		echo "# $kind: $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
 	fi
 done
+# ZONE_MOVABLE: the patched kernel once more with movablecore=, gup_longterm only. GUP-fast
+# refuses long-term pins of movable pages on every kernel (try_grab_folio()) and fast-only has
+# no fallback: the test must expect that, and must have met such pages (else the boot proved
+# nothing). No huge pages are reserved in this boot: 2M ones would be allocated in
+# ZONE_MOVABLE, and 6.1's follow_hugetlb_page() (not touched by the series) WARNs on a
+# long-term slow-path pin of those, on the control kernel as on the patched one.
+movable() {
+	env VMDIR="$BUILD/vm-movable" VM_APPEND="movablecore=2G" VM_HUGEPAGES= ONLY_TESTS=1 TESTS="$BUILD/bin/gup_longterm" \
+		TEST_ARGS='$NEG -d /mnt/ext4 -d /mnt/xfs -d /tmp -d /dev/hugepages -d /dev/hugepages-1G' \
+		"$TOP/scripts/vm-test.sh" patched || return 1
+	# gup_longterm prints this for each case that met a movable page
+	grep -q 'pages in ZONE_MOVABLE' "$BUILD/vm-movable/patched/results.tap" ||
+		{ echo "ERROR: no pinned range had pages in ZONE_MOVABLE: movablecore= tested nothing"; return 1; }
+}
+stage "boot patched with movablecore=2G: fast-only long-term pins of movable pages expected to fail" movable
+
 # The patched kernel once more with KASAN on top of the debug options, and fault injection
 # built in: the race stress test and gup_longterm under the memory-safety checker, then the
 # race stress test with failures injected into its pins (KASAN=0 skips both).
 if [ "${KASAN:-1}" != 0 ]; then
-	stage "kasan: the series tip builds with KASAN, lockdep, DEBUG_VM and fault injection" env STEPS=tip \
-		"$TOP/scripts/kernels.sh" kasan "$TOP/config/kernel.config" "$TOP/config/debug.config" \
-		"$TOP/config/kasan.config" "$TOP/config/faults.config"
+	stage "kasan: the series tip builds with KASAN, lockdep, DEBUG_VM and fault injection" built kasan
+	grep -h 'took .* in the background' "$LOGS"/kasan--*.log | sed 's/^/# /'
 	stage "boot patched+KASAN: clean run (no KASAN report, every test passed)" \
 		env FLAVOUR=kasan VMDIR="$BUILD/vm-kasan" "$TOP/scripts/vm-test.sh" patched
 	# failslab, fail_page_alloc and fail_usercopy fail every 7th call of gup_race's pinning
@@ -98,29 +145,13 @@ kcsan_boot() {
 		TEST_ARGS='$NEG -t 30 -s 1 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched
 }
 if [ "${KCSAN:-1}" != 0 ]; then
-	stage "kcsan: the series tip builds with KCSAN" env STEPS=tip \
-		"$TOP/scripts/kernels.sh" kcsan "$TOP/config/kernel.config" "$TOP/config/kcsan.config"
+	stage "kcsan: the series tip builds with KCSAN" built kcsan
+	grep -h 'took .* in the background' "$LOGS"/kcsan--*.log | sed 's/^/# /'
 	stage "boot patched+KCSAN: no data race reported in the code the series touches (gup_race)" kcsan_boot
 	grep -h 'KCSAN report elsewhere' "$LOGS"/boot-patched-KCSAN*.log 2>/dev/null | sort | uniq -c | sed 's/^/# /'
 else
 	record skip "kcsan: KCSAN=0"
 fi
-# ZONE_MOVABLE: the patched kernel once more with movablecore=, gup_longterm only. GUP-fast
-# refuses long-term pins of movable pages on every kernel (try_grab_folio()) and fast-only has
-# no fallback: the test must expect that, and must have met such pages (else the boot proved
-# nothing). No huge pages are reserved in this boot: 2M ones would be allocated in
-# ZONE_MOVABLE, and 6.1's follow_hugetlb_page() (not touched by the series) WARNs on a
-# long-term slow-path pin of those, on the control kernel as on the patched one.
-movable() {
-	env VMDIR="$BUILD/vm-movable" VM_APPEND="movablecore=2G" VM_HUGEPAGES= ONLY_TESTS=1 TESTS="$BUILD/bin/gup_longterm" \
-		TEST_ARGS='$NEG -d /mnt/ext4 -d /mnt/xfs -d /tmp -d /dev/hugepages -d /dev/hugepages-1G' \
-		"$TOP/scripts/vm-test.sh" patched || return 1
-	# gup_longterm prints this for each case that met a movable page
-	grep -q 'pages in ZONE_MOVABLE' "$BUILD/vm-movable/patched/results.tap" ||
-		{ echo "ERROR: no pinned range had pages in ZONE_MOVABLE: movablecore= tested nothing"; return 1; }
-}
-stage "boot patched with movablecore=2G: fast-only long-term pins of movable pages expected to fail" movable
-
 # Mutants: each deliberately broken variant of the series that gup_longterm must catch is
 # built on the tip (mm/gup.c only) and booted once; each must be killed, and the unmutated
 # tip must pass the same boot. (make mutants runs the race ones too.)
