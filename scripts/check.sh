@@ -142,7 +142,11 @@ kcsan_boot() {
 		awk '$2 ~ /^[tTwW]$/ { print $3 }' > "$funcs" || return 1
 	printf '%s\n' vma_needs_dirty_tracking vma_wants_writenotify >> "$funcs"
 	env FLAVOUR=kcsan VMDIR="$BUILD/vm-kcsan" ONLY_TESTS=1 TESTS="$BUILD/bin/gup_race" KCSAN_FUNCS="$funcs" \
-		TEST_ARGS='$NEG -t 30 -s 1 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched
+		TEST_ARGS='$NEG -t 30 -s 1 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched || return 1
+	# No report must mean a working detector: KCSAN's own boot-time selftest passed.
+	grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$BUILD/vm-kcsan/patched/console.log" ||
+		{ echo "ERROR: KCSAN's boot-time selftest did not pass: the detector may not be working"; return 1; }
+	grep -h 'kcsan: selftest' "$BUILD/vm-kcsan/patched/console.log"
 }
 if [ "${KCSAN:-1}" != 0 ]; then
 	stage "kcsan: the series tip builds with KCSAN" built kcsan
