@@ -312,11 +312,13 @@ static unsigned long rnd_below(uint64_t *s, unsigned long n)
 
 static uint64_t seed_for(int salt)
 {
-	uint64_t s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	uint64_t s;
 
-	s ^= (uint64_t)getpid() << 20;
 	if (opt.seeded)
 		s = opt.seed * 0x9e3779b97f4a7c15ULL;
+	else
+		s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)getpid() << 20;
 	s ^= (uint64_t)(salt + 1) * 0xbf58476d1ce4e5b9ULL;
 	return s ? s : 1;
 }
