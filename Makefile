@@ -5,7 +5,7 @@
 #   make check    everything `make` does, failing on any unexpected result, then the patch
 #                 quality gate and the harness's own tests; ends with "N passed, N failed"
 #
-# Other verbs: setup, tree, kernels, bins, vm-test, table, export, gate, series, distro,
+# Other verbs: setup, tree, kernels, bins, vm-test, table, export, gate, archs, series, distro,
 # bench, soak, mutants, selftest, clean. See README.md.
 
 SHELL := /bin/bash
@@ -13,10 +13,9 @@ BUILD ?= $(CURDIR)/build
 export BUILD
 KINDS ?= base control patched
 TESTS ?=
-FRAGMENTS := config/kernel.config config/debug.config
 S := scripts
 
-.PHONY: all main check setup tree kernels bins vm-test table export gate series distro \
+.PHONY: all main check setup tree kernels bins vm-test table export gate archs series distro \
 	bench soak mutants selftest clean
 
 all main: setup
@@ -32,7 +31,7 @@ tree:
 	@$(S)/base.sh
 
 kernels: tree
-	@$(S)/kernels.sh test $(FRAGMENTS)
+	@$(S)/kernels.sh test
 
 bins:
 	@$(S)/bins.sh
@@ -50,6 +49,11 @@ export:
 
 gate:
 	@$(S)/gate.sh
+
+# Debian's own 6.1 configs of amd64, arm64, ppc64el, s390x and i386: every patch step compiles
+# the objects the series touches (W=1, sparse), and the kABI table. ARCHS="arm64 i386" for some.
+archs: setup tree
+	@$(S)/archs.sh $(ARCHS)
 
 series:
 	@$(S)/mail-series.sh

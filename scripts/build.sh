@@ -9,6 +9,7 @@ need gcc ccache flex bison bc perl /usr/include/gelf.h
 out=$(cd "$1" && pwd) dest=$2 label=${3:-$(git -C "$TREE" log -1 --format=%s)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$TREE CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 log=$out/build.log
+info "building: $label (${out#"$TOP"/})"
 if ! make -C "$TREE" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -20 >&2
 	die "build failed: $label (log: $log)"

@@ -15,9 +15,24 @@ record() { # record RESULT DESCRIPTION   (RESULT: pass, fail or skip)
 	esac
 }
 stage() { # stage NAME CMD...: one result, with the stage's time; on failure its last lines
-	local name=$1 log=$LOGS/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-').log t0=$SECONDS
+	local name=$1 log=$LOGS/$(echo "$1" | tr -c 'a-zA-Z0-9\n' '-').log t0=$SECONDS pid rc n=0 line last=
 	shift
-	if "$@" >"$log" 2>&1; then
+	# While it runs: every 30 s its elapsed time and the last progress line ("==> ...") of
+	# its log, when that changed, else every 2 minutes.
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $((n % 30)) -eq 0 ] || continue
+		line=$(grep -a '^==> ' "$log" | tail -1 | cut -c5-124)
+		[ "$line" != "$last" ] || [ $((n % 120)) -eq 0 ] || continue
+		last=$line
+		echo "#   ${name%%:*}: $((SECONDS - t0))s${line:+, $line}"
+	done
+	wait "$pid"
+	rc=$?
+	if [ $rc -eq 0 ]; then
 		record pass "$name ($((SECONDS - t0))s)"
 	else
 		record fail "$name ($((SECONDS - t0))s)"
@@ -40,22 +55,23 @@ echo "TAP version 13"
 stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
 need python3 nm
 stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
-stage "series: every patch applies with zero fuzz and every step builds (bisectable, debug config)" \
-	"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
+stage "series: every patch applies with zero fuzz and every step builds (bisectable; lockdep, DEBUG_VM, KASAN)" \
+	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
 stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
 
-# The KASAN and KCSAN kernels (the series tip only) compile in the background while the test
-# kernels boot: a TCG boot keeps about one core busy, and the build, niced, takes the rest.
-# Nothing else touches the kernel tree until their stages below have waited for them.
-debug_builds() {
-	local name t0 frags
-	for name in kasan kcsan; do
-		case $name in
-		kasan) [ "${KASAN:-1}" != 0 ] || continue; frags=("$TOP"/config/{kernel,debug,kasan,faults}.config) ;;
-		kcsan) [ "${KCSAN:-1}" != 0 ] || continue; frags=("$TOP"/config/{kernel,kcsan}.config) ;;
-		esac
+# Built in the background, niced, while the test kernels boot (a TCG boot keeps about one core
+# busy): the KCSAN kernel (the series tip only; nothing else touches the kernel tree until its
+# stage has waited for it), then Debian's configs of every architecture (their own worktree
+# and O= directories).
+background_builds() {
+	local name t0
+	for name in kcsan archs; do
 		t0=$SECONDS
-		env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" "$name" "${frags[@]}" >"$LOGS/build-$name.log" 2>&1
+		case $name in
+		kcsan) [ "${KCSAN:-1}" != 0 ] || continue
+			env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" kcsan "$TOP"/config/{kernel,kcsan}.config ;;
+		archs) nice -n 10 "$TOP/scripts/archs.sh" && nice -n 10 "$TOP/scripts/archs-selftest.sh" ;;
+		esac >"$LOGS/build-$name.log" 2>&1
 		echo "$? $((SECONDS - t0))" > "$LOGS/build-$name.status"
 	done
 }
@@ -63,24 +79,41 @@ built() { # built NAME: wait for the background build of NAME; its log, its own 
 	local rc secs
 	while [ ! -f "$LOGS/build-$1.status" ]; do
 		kill -0 "$bg" 2>/dev/null || [ -f "$LOGS/build-$1.status" ] ||
-			{ echo "ERROR: the background builds ended before the $1 kernel was built"; return 1; }
+			{ echo "ERROR: the background builds ended before $1 was built"; return 1; }
 		sleep 2
 	done
 	cat "$LOGS/build-$1.log"
 	read -r rc secs < "$LOGS/build-$1.status"
-	echo "the $1 kernel took ${secs}s to build, in the background"
+	echo "$1 took ${secs}s to build, in the background"
 	return "$rc"
 }
 rm -f "$LOGS"/build-*.status
-debug_builds &
+background_builds &
 bg=$!
 trap 'kill "$bg" 2>/dev/null || true' EXIT
 
-# Boot each kernel: its verdict (token, crash markers, every test's own assertions) and
-# every test case counted one by one.
+# Boot each kernel, two at a time (a TCG guest keeps about one core busy): its verdict (token,
+# crash markers, every test's own assertions) and every test case counted one by one.
+boots() {
+	local kind
+	for kind in base control patched; do
+		while [ "$(jobs -rp | wc -l)" -ge "${BOOT_JOBS:-2}" ]; do wait -n; done
+		( "$TOP/scripts/vm-test.sh" "$kind" >"$LOGS/vm-$kind.log" 2>&1; echo $? > "$LOGS/vm-$kind.status" ) &
+	done
+	wait
+}
+booted() { # booted KIND: wait for KIND's boot; its log and status
+	while [ ! -f "$LOGS/vm-$1.status" ]; do sleep 1; done
+	cat "$LOGS/vm-$1.log"
+	echo "the $1 boot took $(cat "$BUILD/vm/$1/seconds" 2>/dev/null || echo ?)s"
+	return "$(cat "$LOGS/vm-$1.status")"
+}
+rm -f "$LOGS"/vm-*.status
+boots &
+trap 'kill "$bg" "$!" 2>/dev/null || true' EXIT
 for kind in base control patched; do
-	stage "boot $kind: clean run (end token, no crash marker, every test passed)" \
-		"$TOP/scripts/vm-test.sh" "$kind"
+	stage "boot $kind: clean run (end token, no crash marker or KASAN report, every test passed)" \
+		booted "$kind"
 	if [ -f "$BUILD/vm/$kind/summary.json" ]; then
 		python3 - "$BUILD/vm/$kind/summary.json" "$kind" > "$LOGS/cases-$kind.tap" <<'PY'
 import json, sys
@@ -95,7 +128,7 @@ PY
 		quiet=1
 		count_tap "$kind" "$LOGS/cases-$kind.tap"
 		quiet=
-		echo "# $kind: $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
+		echo "# $kind: booted in $(cat "$BUILD/vm/$kind/seconds")s; $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
 	fi
 done
 # ZONE_MOVABLE: the patched kernel once more with movablecore=, gup_longterm only. GUP-fast
@@ -114,24 +147,14 @@ movable() {
 }
 stage "boot patched with movablecore=2G: fast-only long-term pins of movable pages expected to fail" movable
 
-# The patched kernel once more with KASAN on top of the debug options, and fault injection
-# built in: the race stress test and gup_longterm under the memory-safety checker, then the
-# race stress test with failures injected into its pins (KASAN=0 skips both).
-if [ "${KASAN:-1}" != 0 ]; then
-	stage "kasan: the series tip builds with KASAN, lockdep, DEBUG_VM and fault injection" built kasan
-	grep -h 'took .* in the background' "$LOGS"/kasan--*.log | sed 's/^/# /'
-	stage "boot patched+KASAN: clean run (no KASAN report, every test passed)" \
-		env FLAVOUR=kasan VMDIR="$BUILD/vm-kasan" "$TOP/scripts/vm-test.sh" patched
-	# failslab, fail_page_alloc and fail_usercopy fail every 7th call of gup_race's pinning
-	# threads (and only theirs): pins fail with an errno, never crash, warn or leak; refused
-	# pins stay refused, pinned pages hold the pattern, the pin counters balance.
-	stage "boot patched+KASAN with faults injected into the pins (gup_race -f 7, fixed seed)" \
-		env FLAVOUR=kasan VMDIR="$BUILD/vm-faults" ONLY_TESTS=1 TESTS="$BUILD/bin/gup_race" \
-		TEST_ARGS='$NEG -f 7 -s 1 -t 30 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched
-	grep -h '# faults injected:' "$BUILD/vm-faults/patched/results.tap" 2>/dev/null | sed 's/^ *#/#/'
-else
-	record skip "kasan: KASAN=0"
-fi
+# The patched kernel (KASAN, with fault injection built in) once more: failslab,
+# fail_page_alloc and fail_usercopy fail every 7th call of gup_race's pinning threads (and only
+# theirs): pins fail with an errno, never crash, warn or leak; refused pins stay refused,
+# pinned pages hold the pattern, the pin counters balance.
+stage "boot patched with faults injected into the pins (gup_race -f 7, fixed seed; KASAN)" \
+	env VMDIR="$BUILD/vm-faults" ONLY_TESTS=1 TESTS="$BUILD/bin/gup_race" \
+	TEST_ARGS='$NEG -f 7 -s 1 -t 30 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched
+grep -h '# faults injected:' "$BUILD/vm-faults/patched/results.tap" 2>/dev/null | sed 's/^ *#/#/'
 # KCSAN: the series tip built with the data race detector, running the race stress test. A
 # report with a frame in mm/gup.c, mm/gup_test.c or the mm/mmap.c helper fails the boot;
 # reports elsewhere are listed (6.1 has known races the series does not touch).
@@ -178,7 +201,12 @@ stage "series: the mailing-list series (sender's DCO, stable-style upstream line
 	env GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="make check" \
 	GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=make-check@localhost "$TOP/scripts/mail-series.sh"
 stage "distro: the Debian patch-queue drop applies in series order with zero fuzz" "$TOP/scripts/distro.sh"
-stage "selftest: the harness's own tests" "$TOP/scripts/selftest.sh"
+stage "selftest: the harness's own tests" env ARCHS_SELFTEST=0 "$TOP/scripts/selftest.sh"
+# Debian's configs (built in the background since the boots): every patch step compiles the
+# objects the series touches with no new W=1 or sparse warning, and the kABI holds.
+stage "archs: Debian's amd64, arm64, ppc64el, s390x and i386 configs: every patch step compiles, no new W=1/sparse warning, no CRC of an exported symbol changes; a planted warning and CRC change fail it" \
+	built archs
+sed -n '/^Debian.s 6.1 configs/,/^$/p' "$LOGS/build-archs.log" | sed '/^$/d; s/^/# /'
 
 echo
 "$TOP/scripts/table.py" "$BUILD"/vm/{base,control,patched}/summary.json 2>/dev/null | tail -1

@@ -3,12 +3,14 @@
 # (git am, zero fuzz) on the same tree and O= directory, building after each patch: the
 # bisectability check. Images are cached by (tree, config) hash, so an unchanged step is
 # not rebuilt. Leaves images/{base,control,patched}.bzImage and the tree at the series tip.
-# Usage: kernels.sh FLAVOUR FRAGMENT...   (FLAVOUR names the O= dir: test, bench, ...)
+# Usage: kernels.sh FLAVOUR [FRAGMENT...]   (FLAVOUR names the O= dir: test, bench, ...;
+# no fragment: the test kernels' own, lib.sh's TEST_FRAGMENTS)
 # STEPS: all (default: the base and every patch, the bisect check), ends (the base and the
-# series tip: make bench) or tip (the series tip only: the KASAN, KCSAN and mutant kernels).
+# series tip: make bench) or tip (the series tip only: the KCSAN and mutant kernels).
 . "$(dirname "$0")/lib.sh"
 need git
 flavour=$1; shift
+[ $# -gt 0 ] || set -- "${TEST_FRAGMENTS[@]}"
 STEPS=${STEPS:-all}
 case $STEPS in all | ends | tip) ;; *) die "STEPS=$STEPS: all, ends or tip" ;; esac
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour

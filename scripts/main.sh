@@ -5,7 +5,7 @@
 need python3
 KINDS=${KINDS:-base control patched}
 "$TOP/scripts/base.sh"
-"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
+"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
 "$TOP/scripts/bins.sh"
 status=0
 "$TOP/scripts/vm-test.sh" $KINDS || status=1

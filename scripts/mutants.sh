@@ -16,14 +16,14 @@ need git python3
 OUT=${OUT:-$BUILD/mutants} MUTANTS_DIR=${MUTANTS_DIR:-$TOP/mutants}
 RACE_RUNS=${RACE_RUNS:-3} RACE_SECONDS=${RACE_SECONDS:-60}
 mkdir -p "$OUT"
-frags=("$TOP/config/kernel.config" "$TOP/config/debug.config")
+frags=("${TEST_FRAGMENTS[@]}")
 
 # The tip, built: the mutants go on top of it, in the same O= directory and config.
 STEPS=tip "$TOP/scripts/kernels.sh" test "${frags[@]}"
 "$TOP/scripts/bins.sh"
 tip=$(git -C "$TREE" rev-parse HEAD)
 confsum=$(sha1sum < "$BUILD/out/test/.config" | cut -c1-12)
-trap 'git -C "$TREE" reset -q --hard "$tip"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; git -C "$TREE" reset -q --hard "$tip"' EXIT
 
 # One short boot: gup_longterm over ext4, xfs, tmpfs and 2M hugetlbfs, 2 GiB and 2M pages
 # only (a 1G huge page is zeroed at every fault: minutes under TCG, and no mutant needs it).
@@ -81,33 +81,60 @@ result() { # result ok|not-ok NAME BREAKS VERDICT KILLERS SECONDS
 	info "mutant $2: $4 (${6}s)"
 }
 
-t0=$SECONDS
-if boot "$BUILD/images/test/patched.bzImage" "$OUT/tip" gup_longterm "$longterm_args"; then
-	result ok "tip" "nothing: the series as it is" "passes" "-" $((SECONDS - t0))
-else
-	result not-ok "tip" "nothing: the series as it is" "FAILS the mutant boot: no kill below means anything" \
-		"$(killers "$OUT/tip")" $((SECONDS - t0))
-fi
-
+# Build each mutant in turn (the kernel tree and O= directory are shared) while the boots of
+# those already built run in the background, at most MUTANT_JOBS (2) at once: a TCG boot keeps
+# about one core busy. The results are then read in order.
+jobs_max=${MUTANT_JOBS:-2}
+bg_boot() { # bg_boot IMAGE DIR TEST ARGS...: boot in the background; DIR.rc and DIR.secs when done
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+	local t0=$SECONDS
+	info "booting: $(basename "$2") (${3})"
+	( rc=0; boot "$@" || rc=$?; echo $((SECONDS - t0)) > "$2.secs"; echo $rc > "$2.rc" ) &
+}
+rm -f "$OUT"/*.rc "$OUT"/*.secs
+bg_boot "$BUILD/images/test/patched.bzImage" "$OUT/tip" gup_longterm "$longterm_args"
+declare -A img_of build_secs early
 for f in "${mutants[@]}"; do
 	name=$(basename "$f" .patch) t0=$SECONDS
-	breaks=$(field "$f" Breaks) expect=$(field "$f" Expect) race=$(field "$f" Race)
 	git -C "$TREE" reset -q --hard "$tip"
 	if ! git -C "$TREE" apply --index "$f" 2>"$OUT/$name.apply.log"; then
-		result not-ok "$name" "$breaks" "does not apply to the tip: $(head -1 "$OUT/$name.apply.log")" "-" 0
+		early[$name]="does not apply to the tip: $(head -1 "$OUT/$name.apply.log")"
 		continue
 	fi
 	img=$BUILD/images/test/cache/$(git -C "$TREE" write-tree | cut -c1-12)-$confsum.bzImage
 	if [ ! -f "$img" ] && ! "$TOP/scripts/build.sh" "$BUILD/out/test" "$img" "mutant $name" 2>"$OUT/$name.build.log"; then
-		result not-ok "$name" "$breaks" "does not build: $(grep -m1 ERROR "$OUT/$name.build.log")" "-" $((SECONDS - t0))
+		early[$name]="does not build: $(grep -m1 ERROR "$OUT/$name.build.log")"
+		build_secs[$name]=$((SECONDS - t0))
 		continue
 	fi
 	git -C "$TREE" reset -q --hard "$tip"
+	img_of[$name]=$img build_secs[$name]=$((SECONDS - t0))
+	[ "$(field "$f" Expect)" != killed ] || bg_boot "$img" "$OUT/$name" gup_longterm "$longterm_args"
+done
+git -C "$TREE" reset -q --hard "$tip"
+wait
+
+if [ "$(cat "$OUT/tip.rc" 2>/dev/null)" = 0 ]; then
+	result ok "tip" "nothing: the series as it is" "passes" "-" "$(cat "$OUT/tip.secs")"
+else
+	result not-ok "tip" "nothing: the series as it is" "FAILS the mutant boot: no kill below means anything" \
+		"$(killers "$OUT/tip")" "$(cat "$OUT/tip.secs" 2>/dev/null || echo 0)"
+fi
+for f in "${mutants[@]}"; do
+	name=$(basename "$f" .patch)
+	breaks=$(field "$f" Breaks) expect=$(field "$f" Expect) race=$(field "$f" Race)
+	secs=${build_secs[$name]:-0}
+	if [ -n "${early[$name]:-}" ]; then
+		result not-ok "$name" "$breaks" "${early[$name]}" "-" "$secs"
+		continue
+	fi
+	img=${img_of[$name]}
 	verdict= who=-
 	case $expect in
 	killed)
-		if boot "$img" "$OUT/$name" gup_longterm "$longterm_args"; then
-			result not-ok "$name" "$breaks" "SURVIVED gup_longterm" "-" $((SECONDS - t0))
+		secs=$((secs + $(cat "$OUT/$name.secs" 2>/dev/null || echo 0)))
+		if [ "$(cat "$OUT/$name.rc" 2>/dev/null)" = 0 ]; then
+			result not-ok "$name" "$breaks" "SURVIVED gup_longterm" "-" "$secs"
 			continue
 		fi
 		verdict="killed" who="gup_longterm: $(killers "$OUT/$name")"
@@ -119,17 +146,18 @@ for f in "${mutants[@]}"; do
 		[ -z "$verdict" ] || verdict+="; "
 		verdict+="gup_race not run (RACE_RUNS=0)"
 	elif [ -n "$race" ] || [ "${expect%% *}" = race ]; then
-		kills=0
+		kills=0 t0=$SECONDS
 		for r in $(seq 1 "$RACE_RUNS"); do
 			boot "$img" "$OUT/$name-race$r" gup_race "$race_args" || {
 				kills=$((kills + 1))
 				[ "$who" != - ] || who="gup_race: $(killers "$OUT/$name-race$r")"
 			}
 		done
+		secs=$((secs + SECONDS - t0))
 		[ -z "$verdict" ] || verdict+="; "
 		verdict+="gup_race killed it in $kills of $RACE_RUNS runs of ${RACE_SECONDS}s"
 	fi
-	result ok "$name" "$breaks" "$verdict" "$who" $((SECONDS - t0))
+	result ok "$name" "$breaks" "$verdict" "$who" "$secs"
 done
 
 python3 - "$rows" > "$OUT/table.md" <<'PY'

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The race stress soak (make soak): gup_race alone, for SOAK_SECONDS (default 660) on the
-# patched kernel (debug config: lockdep, DEBUG_VM), then its verdict. KINDS=control too for
+# patched kernel (test config: lockdep, DEBUG_VM, KASAN), then its verdict. KINDS=control too for
 # the negative control. Same binary and invariants as the short run inside `make check`.
 . "$(dirname "$0")/lib.sh"
 secs=${SOAK_SECONDS:-660}
-"$TOP/scripts/kernels.sh" test "$TOP/config/kernel.config" "$TOP/config/debug.config"
+"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
 "$TOP/scripts/bins.sh"
 status=0
 for kind in ${KINDS:-patched}; do

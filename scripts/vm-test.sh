@@ -11,7 +11,11 @@ need python3
 [ -z "${IMAGE:-}" ] || [ $# -eq 1 ] || die "IMAGE= boots one KIND only"
 flavour=${FLAVOUR:-test}
 VMDIR=${VMDIR:-$BUILD/vm}
-list=$VMDIR/tests.list
+# The run list and initramfs of each call are its own (calls for different KINDs may run at
+# once, as make check's boots do).
+work=$(mktemp -d "${TMPDIR:-/tmp}/vm-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+list=$work/tests.list
 bins=()
 mkdir -p "$VMDIR"
 : > "$list"
@@ -28,12 +32,14 @@ for t in ${TESTS:-}; do
 	bins+=("$t")
 done
 [ -s "$list" ] || die "nothing to run"
-"$TOP/scripts/initramfs.sh" "$VMDIR/initramfs.cpio" "$list" "${bins[@]}"
+"$TOP/scripts/initramfs.sh" "$work/initramfs.cpio" "$list" "${bins[@]}"
 fail=0
 for kind in "$@"; do
 	img=${IMAGE:-$BUILD/images/$flavour/$kind.bzImage}
 	[ -e "$img" ] || die "no $kind kernel image at $img (run: make kernels)"
-	"$TOP/scripts/vm.sh" "$img" "$VMDIR/initramfs.cpio" "$VMDIR/$kind" "$kind"
+	mkdir -p "$VMDIR/$kind"
+	cp "$list" "$VMDIR/$kind/tests.list"
+	"$TOP/scripts/vm.sh" "$img" "$work/initramfs.cpio" "$VMDIR/$kind" "$kind"
 	"$TOP/scripts/verdict.py" "$VMDIR/$kind" "$kind" || fail=1
 done
 exit $fail

@@ -29,7 +29,18 @@ timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "
 	-nographic -no-reboot -monitor none -serial "file:$out/console.log" -serial "file:$out/results.tap" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" ${VM_QEMU_ARGS:-} \
 	-drive "file=$out/ext4.img,if=virtio,format=raw" -drive "file=$out/xfs.img,if=virtio,format=raw" \
-	</dev/null >"$out/qemu.log" 2>&1
+	</dev/null >"$out/qemu.log" 2>&1 &
+qemu=$!
+# Progress, every 30 s: the test the guest is running (its "harness: running" line) and time.
+n=0
+while kill -0 "$qemu" 2>/dev/null; do
+	sleep 1
+	n=$((n + 1))
+	[ $((n % 30)) -eq 0 ] || continue
+	now=$(grep -ao 'harness: running .*' "$out/console.log" | tail -1 | tr -d '\r')
+	info "$kind: ${n}s, ${now:-booting}"
+done
+wait "$qemu"
 rc=$?
 set -e
 echo "$(( $(date +%s) - start ))" > "$out/seconds"
