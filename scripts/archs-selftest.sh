@@ -5,7 +5,7 @@
 # build/archs-planted; the worktree and O= directory are the stage's own (run it after
 # archs.sh, never beside it).
 . "$(dirname "$0")/lib.sh"
-need git
+need git python3
 wt=$BUILD/linux-archs
 [ -e "$wt/.git" ] || die "no archs worktree at $wt (run: make archs)"
 tmp=$(mktemp -d)

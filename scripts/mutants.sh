@@ -23,7 +23,7 @@ STEPS=tip "$TOP/scripts/kernels.sh" test "${frags[@]}"
 "$TOP/scripts/bins.sh"
 tip=$(git -C "$TREE" rev-parse HEAD)
 confsum=$(sha1sum < "$BUILD/out/test/.config" | cut -c1-12)
-trap 'kill $(jobs -p) 2>/dev/null; git -C "$TREE" reset -q --hard "$tip"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$TREE" reset -q --hard "$tip"' EXIT
 
 # One short boot: gup_longterm over ext4, xfs, tmpfs and 2M hugetlbfs, 2 GiB and 2M pages
 # only (a 1G huge page is zeroed at every fault: minutes under TCG, and no mutant needs it).
