@@ -32,9 +32,10 @@ PY
 	printf 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n'
 	printf 'From: harness selftest <selftest@localhost>\nDate: Sat, 1 Jan 2000 00:00:00 +0000\n'
 	printf 'Subject: [PATCH] planted: a W=1 warning and a kABI change\n\n---\n'
-	(cd "$tmp" && git diff --no-index --no-prefix a/mm/gup.c b/mm/gup.c | sed 's|^diff --git a/mm/gup.c b/mm/gup.c|diff --git a/mm/gup.c b/mm/gup.c|; s|^--- a/mm/gup.c|--- a/mm/gup.c|') || true
+	# --no-prefix: the paths a/mm/gup.c and b/mm/gup.c are already what git am wants
+	(cd "$tmp" && git diff --no-index --no-prefix a/mm/gup.c b/mm/gup.c) || true
 } > "$tmp/9999-planted.patch"
-sed -i 's|^diff --git a/a/mm/gup.c b/b/mm/gup.c|diff --git a/mm/gup.c b/mm/gup.c|; s|^--- a/a/mm/gup.c|--- a/mm/gup.c|; s|^+++ b/b/mm/gup.c|+++ b/mm/gup.c|' "$tmp/9999-planted.patch"
+grep -q '^diff --git a/mm/gup.c b/mm/gup.c$' "$tmp/9999-planted.patch" || die "the planted patch has no mm/gup.c diff"
 echo 9999-planted.patch >> "$tmp/series"
 out=$(env PATCHDIR="$tmp" ARCHS_OUT="$BUILD/archs-planted" "$TOP/scripts/archs.sh" amd64 2>&1) && rc=0 || rc=$?
 echo "$out" | grep -E 'new warning|kABI: the CRC|ERROR' | head -8
