@@ -6,7 +6,7 @@
 # two boots' figures must be identical. Prints the table and writes build/bench/bench.png.
 . "$(dirname "$0")/lib.sh"
 need python3 gnuplot
-STEPS=ends "$TOP/scripts/kernels.sh" bench "$TOP/config/kernel.config" "$TOP/config/bench.config"
+STEPS=ends "$TOP/scripts/kernels.sh" bench "$TOP"/config/{kernel,clients,bench}.config
 [ -x "$BUILD/bin/gup_test" ] || "$TOP/scripts/bins.sh"
 out=$BUILD/bench
 mkdir -p "$out"

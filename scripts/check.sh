@@ -69,7 +69,7 @@ background_builds() {
 		t0=$SECONDS
 		case $name in
 		kcsan) [ "${KCSAN:-1}" != 0 ] || continue
-			env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" kcsan "$TOP"/config/{kernel,kcsan}.config ;;
+			env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" kcsan "$TOP"/config/{kernel,kcsan}.config ;;  # no clients.config: gup_race only
 		archs) nice -n 10 "$TOP/scripts/archs.sh" && nice -n 10 "$TOP/scripts/archs-selftest.sh" ;;
 		esac >"$LOGS/build-$name.log" 2>&1
 		echo "$? $((SECONDS - t0))" > "$LOGS/build-$name.status"

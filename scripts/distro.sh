@@ -5,7 +5,7 @@
 #             backports, or "vendor" for a patch of this 6.1 series only), Forwarded and
 #             Last-Update (the patch's date), so that they go into debian/patches unchanged
 #   series    a fragment to append to debian/patches/series as is: a heading, then the patches
-#   config    the Kconfig options the tests need (config/kernel.config's settings)
+#   config    the Kconfig options the tests need (config/kernel.config and clients.config)
 # Then check that the patches apply in that order at 'base' with zero fuzz, as quilt does
 # (patch -p1 -F0), in a throwaway worktree; the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
@@ -70,8 +70,10 @@ mkdir -p "$out/$sub"
 # Kconfig settings only: the harness's comments are dropped, "# CONFIG_X is not set" is kept.
 {
 	echo "# Kconfig options the gup-longterm tests need (tools/testing/selftests/vm/gup_longterm"
-	echo "# and the harness's QEMU guest), from the harness's config/kernel.config."
-	grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "$TOP/config/kernel.config"
+	echo "# and the harness's QEMU guest), from the harness's config/kernel.config and clients.config."
+	# (the image compression is the harness's choice for TCG boots, not something a test needs)
+	cat "$TOP"/config/{kernel,clients}.config | grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' |
+		grep -v '^CONFIG_KERNEL_GZIP='
 } > "$out/config"
 
 # Every patch carries the three DEP-3 headers, in its header block.

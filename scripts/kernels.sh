@@ -17,47 +17,76 @@ out=$BUILD/out/$flavour img=$BUILD/images/$flavour
 links=${LINKDIR:-$img}   # where base/control/patched.bzImage point into the cache
 mkdir -p "$img/cache" "$links"
 [ "$STEPS" != all ] || rm -f "$links/control.bzImage"
-PATCHDIR=${PATCHDIR:-$TOP/patches}
+PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 control_after=$(basevar CONTROL_AFTER)
 
 git -C "$TREE" diff --quiet HEAD 2>/dev/null ||
 	die "the kernel tree $TREE has uncommitted changes: commit (and make export) or stash them first"
-git -C "$TREE" checkout -q --detach base || die "cannot check out the base in $TREE"
 rm -rf "$TREE/.git/rebase-apply"
 "$TOP/scripts/config.sh" "$out" "$@"
 confsum=$(sha1sum < "$out/.config" | cut -c1-12)
 
-step() { # build the current tree state unless an image of it exists; $1: label, $2: name
-	local key src
-	key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
+# The series' commits are kept under refs/series/HASH (HASH: of the patch files, in order), so
+# that a later run with the same patches checks out only a step it must build. Checking out the
+# base and applying the series again rewrites every file the series changes, mm/internal.h
+# among them, and the next build in an O= directory would recompile every object of mm/.
+ref=refs/series/$( { git -C "$TREE" rev-parse base; cd "$PATCHDIR" && series_files |
+	while read -r p; do [ ! -f "$p" ] || sha1sum "$p"; done; } | sha1sum | cut -c1-16)
+reuse=
+git -C "$TREE" rev-parse -q --verify "$ref/tip" >/dev/null && reuse=1
+
+# A step whose patch changes only files no kernel build reads (Documentation/, the
+# selftests) gets the previous step's image: the build would compile and link nothing.
+NOT_BUILT=(Documentation tools/testing)
+prev=
+step() { # step COMMIT LABEL [NAME]: build COMMIT unless an image of its tree exists
+	local c=$1 key src
+	key=$(git -C "$TREE" rev-parse "$c^{tree}" | cut -c1-12)-$confsum
 	src=$img/cache/$key.bzImage
 	if [ -f "$src" ]; then
-		info "cached: $1"
+		info "cached: $2"
+	elif [ -n "$prev" ] && [ -f "$img/cache/$prev.bzImage" ] &&
+		[ -z "$(git -C "$TREE" diff --name-only "$c~" "$c" -- . "${NOT_BUILT[@]/#/:!}")" ]; then
+		info "not rebuilt: $2 changes only ${NOT_BUILT[*]}; the previous step's image"
+		cp "$img/cache/$prev.bzImage" "$src"
 	else
-		"$TOP/scripts/build.sh" "$out" "$src" "$1"
+		[ "$(git -C "$TREE" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse "$c")" ] ||
+			git -C "$TREE" checkout -q --detach "$c" || die "cannot check out $2 in $TREE"
+		"$TOP/scripts/build.sh" "$out" "$src" "$2"
 	fi
-	[ -z "${2:-}" ] || ln -sf "$src" "$links/$2.bzImage"
+	prev=$key
+	[ -z "${3:-}" ] || ln -sf "$src" "$links/$3.bzImage"
 }
 
-[ "$STEPS" = tip ] || step "base ($(git -C "$TREE" log -1 --format=%s base))" base
+[ -n "$reuse" ] || git -C "$TREE" checkout -q --detach base || die "cannot check out the base in $TREE"
+[ "$STEPS" = tip ] || step base "base ($(git -C "$TREE" log -1 --format=%s base))" base
 n=0
 [ -n "$control_after" ] || [ "$STEPS" != all ] || ln -sf base.bzImage "$links/control.bzImage"
 while read -r p; do
 	n=$((n + 1))
 	[ -f "$PATCHDIR/$p" ] || die "patch $p listed in the series does not exist"
-	if ! git -C "$TREE" am -q --keep-cr "$PATCHDIR/$p" >"$BUILD/am.log" 2>&1; then
+	if [ -n "$reuse" ]; then
+		c=$(git -C "$TREE" rev-parse "$ref/$n")
+	elif git -C "$TREE" am -q --keep-cr "$PATCHDIR/$p" >"$BUILD/am.log" 2>&1; then
+		c=$(git -C "$TREE" rev-parse HEAD)
+		git -C "$TREE" update-ref "$ref/$n" "$c"
+	else
 		git -C "$TREE" am --abort >/dev/null 2>&1 || true
 		die "patch $n ($p) does not apply to the base with zero fuzz: $(grep -m1 -E 'error|failed' "$BUILD/am.log")"
 	fi
 	[ "$STEPS" = all ] || continue
 	name=
 	[ "$p" = "$control_after" ] && name=control
-	step "patch $n: $p" $name
+	step "$c" "patch $n: $p" $name
 done < <(series_files)
-[ "$STEPS" = all ] || step "series tip"
+[ -n "$reuse" ] || git -C "$TREE" update-ref "$ref/tip" "$c"
+[ "$STEPS" = all ] || step "$c" "series tip"
+# Leave the tree at the tip (no file is rewritten when it is there already).
+[ "$(git -C "$TREE" rev-parse HEAD)" = "$c" ] || git -C "$TREE" checkout -q --detach "$c" ||
+	die "cannot check out the series tip in $TREE"
 key=$(git -C "$TREE" rev-parse HEAD^{tree} | cut -c1-12)-$confsum
 ln -sf "$img/cache/$key.bzImage" "$links/patched.bzImage"
 [ -z "$control_after" ] || [ "$STEPS" != all ] || [ -e "$links/control.bzImage" ] ||
 	die "CONTROL_AFTER=$control_after is not in the series"
-info "$n patches applied, steps built: $STEPS; images in ${img#"$TOP"/}"
+info "$n patches applied${reuse:+ (the commits of an earlier run: ${ref#refs/})}, steps built: $STEPS; images in ${img#"$TOP"/}"

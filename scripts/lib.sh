@@ -15,7 +15,7 @@ info() { printf '==> %s\n' "$*" >&2; }
 # tinyconfig + what the guest needs + the debug options + KASAN + fault injection (inert until
 # a test sets it up): one configuration, so every kernel the proof boots runs under lockdep,
 # DEBUG_VM and the memory-safety checker, and none of them is built twice.
-TEST_FRAGMENTS=("$TOP"/config/{kernel,debug,kasan,faults}.config)
+TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,debug,kasan,faults}.config)
 basevar() { sed -n "s/^$1=//p" "$TOP/patches/BASE"; }
 # setup_packages: the packages `make setup` installs, one per line.
 setup_packages() { sed -E 's/#.*//' "$PACKAGES_LIST" | awk 'NF { print $1 }'; }
