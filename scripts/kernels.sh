@@ -37,7 +37,8 @@ reuse=
 git -C "$TREE" rev-parse -q --verify "$ref/tip" >/dev/null && reuse=1
 
 # A step whose patch changes only files no kernel build reads (Documentation/, the
-# selftests) gets the previous step's image: the build would compile and link nothing.
+# selftests) gets the image of the step before it (when that one was the previous step: not
+# with STEPS=ends), as the build would compile and link nothing.
 NOT_BUILT=(Documentation tools/testing)
 prev=
 step() { # step COMMIT LABEL [NAME]: build COMMIT unless an image of its tree exists
@@ -46,7 +47,8 @@ step() { # step COMMIT LABEL [NAME]: build COMMIT unless an image of its tree ex
 	src=$img/cache/$key.bzImage
 	if [ -f "$src" ]; then
 		info "cached: $2"
-	elif [ -n "$prev" ] && [ -f "$img/cache/$prev.bzImage" ] &&
+	elif [ "$prev" = "$(git -C "$TREE" rev-parse "$c~^{tree}" 2>/dev/null | cut -c1-12)-$confsum" ] &&
+		[ -f "$img/cache/$prev.bzImage" ] &&
 		[ -z "$(git -C "$TREE" diff --name-only "$c~" "$c" -- . "${NOT_BUILT[@]/#/:!}")" ]; then
 		info "not rebuilt: $2 changes only ${NOT_BUILT[*]}; the previous step's image"
 		cp "$img/cache/$prev.bzImage" "$src"
