@@ -183,8 +183,15 @@ PATCH
 	# Restore the kernel tree at the series tip (every image is cached: no build).
 	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}" >"$tmp/restore.log" 2>&1
 	result $? "series: the tree is restored at the series tip" "$(cat "$tmp/restore.log")"
+	# Once more with the same patches: the series' commits are reused and, the tree being at
+	# the tip already, no file is rewritten (else the next build recompiles all of mm/).
+	before=$(git -C "$TREE" rev-parse HEAD; stat -c %Y "$TREE/mm/internal.h" "$TREE/mm/gup.c")
+	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}" >"$tmp/again.log" 2>&1 &&
+		grep -q 'the commits of an earlier run' "$tmp/again.log" &&
+		[ "$(git -C "$TREE" rev-parse HEAD; stat -c %Y "$TREE/mm/internal.h" "$TREE/mm/gup.c")" = "$before" ]
+	result $? "series: a second run with the same patches reuses their commits and rewrites no file" "$(cat "$tmp/again.log")"
 else
-	for t in "zero fuzz" "build break" "sparse" "restore"; do echo "ok $((n += 1)) series: $t # SKIP no configured kernel build (make kernels)"; done
+	for t in "zero fuzz" "build break" "sparse" "restore" "reuse"; do echo "ok $((n += 1)) series: $t # SKIP no configured kernel build (make kernels)"; done
 fi
 
 # make archs: a planted W=1/sparse warning and CRC change must fail it, named (make check runs
