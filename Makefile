@@ -42,6 +42,7 @@ vm-test:
 
 table:
 	@$(S)/table.py $(addprefix $(BUILD)/vm/,$(addsuffix /summary.json,$(KINDS)))
+	@$(S)/matrix.py $(BUILD)/vm/matrix.png $(addprefix $(BUILD)/vm/,$(addsuffix /summary.json,$(KINDS)))
 
 # Regenerate patches/ from the work tree's commits since 'base'.
 export:

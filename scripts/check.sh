@@ -53,7 +53,7 @@ count_tap() { # count_tap PREFIX FILE: fold a TAP file's top-level results into 
 start=$(date +%s)
 echo "TAP version 13"
 stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
-need python3 nm
+need python3 nm gnuplot
 stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
 stage "series: every patch applies with zero fuzz and every step builds (bisectable; lockdep, DEBUG_VM, KASAN)" \
 	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
@@ -207,6 +207,9 @@ stage "selftest: the harness's own tests" env ARCHS_SELFTEST=0 "$TOP/scripts/sel
 stage "archs: Debian's amd64, arm64, ppc64el, s390x and i386 configs: every patch step compiles, no new W=1/sparse warning, no CRC of an exported symbol changes; a planted warning and CRC change fail it" \
 	built archs
 sed -n '/^Debian.s 6.1 configs/,/^$/p' "$LOGS/build-archs.log" | sed '/^$/d; s/^/# /'
+
+stage "matrix: the picture of every case on every kernel (build/vm/matrix.png)" \
+	"$TOP/scripts/matrix.py" "$BUILD/vm/matrix.png" "$BUILD"/vm/{base,control,patched}/summary.json
 
 echo
 "$TOP/scripts/table.py" "$BUILD"/vm/{base,control,patched}/summary.json 2>/dev/null | tail -1

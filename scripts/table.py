@@ -5,10 +5,34 @@ Usage: table.py SUMMARY.json...   (one per kernel, in column order; from verdict
 
 A cell is the case's outcome as the test reported it ("pinned", "EFAULT", ...), "skip",
 or "pass"; a trailing "!" marks a case that did not match its expectation on that kernel.
-Rows the series changes (the outcome differs between the last two kernels) are marked "*".
+Rows the series changes (the outcome differs between the last two kernels) are marked "*"
+and come first; within each part the rows are grouped by the client that pins (gup_test's
+pin_user_pages*() methods, io_uring, AF_XDP, ...), then the rest (interface checks, gup_race).
 """
 import json
+import re
 import sys
+
+# "[partial: ]CLIENT METHOD ACCESS STORE": gup_longterm's case names.
+CASE = re.compile(r"^(?P<partial>partial: )?(?P<method>gup_test (?:slow|fast-only short-term|fast-only|fast)"
+                  r"|io_uring|AF_XDP umem) (?P<access>R/W|R/O) (?P<store>.+)$")
+CLIENTS = [("gup_test", "gup_test: pin_user_pages*() slow path, GUP-fast, fast-only"),
+           ("io_uring", "io_uring: registered buffers (pin_user_pages)"),
+           ("AF_XDP", "AF_XDP: umem registration (pin_user_pages)")]
+
+
+def parse(name):
+    """(client, method, access, store, partial) of a gup_longterm case name, or None."""
+    m = CASE.match(name)
+    if not m:
+        return None
+    method = m.group("method")
+    return (method.split()[0], method, m.group("access"), m.group("store"), bool(m.group("partial")))
+
+
+def client_of(key):
+    p = parse(key[1])
+    return p[0] if p else None
 
 
 def cell(case):
@@ -37,18 +61,29 @@ def table(summaries):
             for c in t["cases"] or [dict(t, outcome=None)]:
                 d[(t["name"], c["name"])] = c
         index.append(d)
-    names = ["%s: %s" % k if k[0] != k[1] else k[0] for k in rows]
-    w = max([len(n) for n in names] + [4])
+    names = {k: "%s: %s" % k if k[0] != k[1] else k[0] for k in rows}
+    w = max([len(n) for n in names.values()] + [4])
     cw = max([len(k) for k in kinds] + [10])
     out = ["  %-*s  %s" % (w, "case", "  ".join("%-*s" % (cw, k) for k in kinds))]
-    changed = 0
-    for key, name in zip(rows, names):
-        cells = [cell(d.get(key)) for d in index]
-        mark = " "
-        if len(cells) >= 2 and cells[-1] != cells[-2]:
-            mark = "*"
-            changed += 1
-        out.append("%s %-*s  %s" % (mark, w, name, "  ".join("%-*s" % (cw, c) for c in cells)))
+    cells = {k: [cell(d.get(k)) for d in index] for k in rows}
+    is_changed = {k: len(cells[k]) >= 2 and cells[k][-1] != cells[k][-2] for k in rows}
+    changed = sum(is_changed.values())
+    groups = [(c, title) for c, title in CLIENTS] + [(None, "other: interface checks, gup_race")]
+    for part, title in ((True, "changed by the series"), (False, "not changed")):
+        part_rows = [k for k in rows if is_changed[k] == part]
+        if not part_rows:
+            continue
+        out.append("")
+        out.append("  == %s (%d) ==" % (title, len(part_rows)))
+        for client, heading in groups:
+            g = [k for k in part_rows if client_of(k) == client or
+                 (client is None and client_of(k) not in [c for c, _ in CLIENTS])]
+            if not g:
+                continue
+            out.append("  -- %s --" % heading)
+            for k in g:
+                out.append("%s %-*s  %s" % ("*" if part else " ", w, names[k],
+                                             "  ".join("%-*s" % (cw, c) for c in cells[k])))
     verdicts = ["%s: %s" % (k, "clean" if s.get("ok") else "FAILED") for k, s in zip(kinds, summaries)]
     out.append("")
     out.append("%d cases; %d changed by the series (*) between %s and %s; %s" % (

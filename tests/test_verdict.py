@@ -11,6 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 import verdict  # noqa: E402
 import table  # noqa: E402
+import matrix  # noqa: E402
 
 TAP = """TAP version 13
 # harness: kind=patched kernel=6.1.192
@@ -261,6 +262,37 @@ class TableTest(unittest.TestCase):
         lines = out.splitlines()
         self.assertTrue(any(l.startswith("*") and "EFAULT!" in l for l in lines), out)
         self.assertIn("1 changed", out)
+
+    def test_changed_rows_lead_grouped_by_client(self):
+        rows = ["io_uring R/W anon private", "AF_XDP umem R/W ext4 file shared",
+                "gup_test fast R/W anon private", "gup_test slow R/W ext4 file shared"]
+        s1 = summary("control", {n: ("pass", "pinned") for n in rows})
+        s2 = summary("patched", dict({n: ("pass", "pinned") for n in rows},
+                                     **{rows[1]: ("pass", "EFAULT"), rows[3]: ("pass", "EFAULT")}))
+        lines = table.table([s1, s2]).splitlines()
+        at = [next(i for i, l in enumerate(lines) if n in l) for n in rows]
+        # changed (gup_test, then AF_XDP), then unchanged (gup_test, then io_uring)
+        self.assertEqual(sorted(at), [at[3], at[1], at[2], at[0]], "\n".join(lines))
+        self.assertTrue(lines[at[3]].startswith("*") and lines[at[1]].startswith("*"))
+        self.assertFalse(lines[at[2]].startswith("*") or lines[at[0]].startswith("*"))
+
+    def test_case_names_parse_into_client_method_access_store(self):
+        self.assertEqual(table.parse("partial: gup_test fast-only R/W ext4 file shared then anon"),
+                         ("gup_test", "gup_test fast-only", "R/W", "ext4 file shared then anon", True))
+        self.assertEqual(table.parse("AF_XDP umem R/O memfd shared")[:3], ("AF_XDP", "AF_XDP umem", "R/O"))
+        self.assertIsNone(table.parse("interface: START with size 0"))
+
+
+class MatrixTest(unittest.TestCase):
+    def test_grid_is_store_by_method_with_rw_first(self):
+        s = summary("patched", {"gup_test slow R/O anon private": ("pass", "pinned"),
+                                "io_uring R/W ext4 file shared": ("fail", "pinned"),
+                                "partial: gup_test fast R/W anon then ext4 file shared": ("pass", "EFAULT"),
+                                "interface: START with size 0": ("pass", "EINVAL")})
+        cols, rows, cells = matrix.grid([s])
+        self.assertEqual(cols, [("gup_test fast", "R/W"), ("io_uring", "R/W"), ("gup_test slow", "R/O")])
+        self.assertEqual(rows, ["anon private", "ext4 file shared", "partial: anon then ext4 file shared"])
+        self.assertEqual(cells[0][(("io_uring", "R/W"), "ext4 file shared")], ("pinned", True))
 
 
 if __name__ == "__main__":
