@@ -27,7 +27,7 @@ rm -rf "$TREE/.git/rebase-apply"
 "$TOP/scripts/config.sh" "$out" "$@"
 confsum=$(sha1sum < "$out/.config" | cut -c1-12)
 
-# The series' commits are kept under refs/series/HASH (HASH: of the patch files, in order), so
+# The series' commits are kept under refs/series/HASH (of the base and the patch files), so
 # that a later run with the same patches checks out only a step it must build. Checking out the
 # base and applying the series again rewrites every file the series changes, mm/internal.h
 # among them, and the next build in an O= directory would recompile every object of mm/.
