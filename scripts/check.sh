@@ -103,14 +103,19 @@ boots() {
 	wait
 }
 booted() { # booted KIND: wait for KIND's boot; its log and status
-	while [ ! -f "$LOGS/vm-$1.status" ]; do sleep 1; done
+	while [ ! -f "$LOGS/vm-$1.status" ]; do
+		kill -0 "$boots_pid" 2>/dev/null || [ -f "$LOGS/vm-$1.status" ] ||
+			{ echo "ERROR: the boots ended before $1 reported a status"; return 1; }
+		sleep 1
+	done
 	cat "$LOGS/vm-$1.log"
 	echo "the $1 boot took $(cat "$BUILD/vm/$1/seconds" 2>/dev/null || echo ?)s"
 	return "$(cat "$LOGS/vm-$1.status")"
 }
 rm -f "$LOGS"/vm-*.status
 boots &
-trap 'kill "$bg" "$!" 2>/dev/null || true' EXIT
+boots_pid=$!
+trap 'kill "$bg" "$boots_pid" 2>/dev/null || true' EXIT
 for kind in base control patched; do
 	stage "boot $kind: clean run (end token, no crash marker or KASAN report, every test passed)" \
 		booted "$kind"
