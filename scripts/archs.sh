@@ -134,8 +134,8 @@ for a in "$@"; do
 		git -C "$wt" checkout -q --detach "${commits[$i]}"
 		info "$a: compiling step $i of $((${#commits[@]} - 1)) (${labels[$i]})"
 		log=$res/step$i.log
-		if [ "$i" -gt 0 ] && [ -z "$(git -C "$wt" diff --name-only "${commits[$((i - 1))]}" "${commits[$i]}" -- . ':!Documentation' ':!tools/testing')" ]; then
-			# Documentation/ or the selftests only: make would rebuild nothing.
+		if [ "$i" -gt 0 ] && [ -z "$(git -C "$wt" diff --name-only "${commits[$((i - 1))]}" "${commits[$i]}" -- . "${NOT_BUILT[@]/#/:!}")" ]; then
+			# Documentation/ or the selftests only (lib.sh's NOT_BUILT): make would rebuild nothing.
 			echo "step ${labels[$i]} changes no file the kernel build reads: nothing to compile" > "$log"
 		elif ! "${M[@]}" W=1 C=1 "${objs[@]}" >"$log" 2>&1; then
 			grep -E 'error' "$log" | head -5 >&2

@@ -50,6 +50,14 @@ count_tap() { # count_tap PREFIX FILE: fold a TAP file's top-level results into 
 		esac
 	done < "$2"
 }
+# await FILE PID WHAT: wait until the background job PID has written its status FILE; fail,
+# naming WHAT, if the job ended without writing it (rather than wait until CI's limit).
+await() {
+	while [ ! -f "$1" ]; do
+		kill -0 "$2" 2>/dev/null || [ -f "$1" ] || { echo "ERROR: the background job ended before $3"; return 1; }
+		sleep 1
+	done
+}
 # beside NAME CMD...: start CMD in the background (its log and status in $LOGS/beside-NAME.*);
 # waited NAME, as a stage's command, waits for it and gives its log and status. For stages that
 # keep at most one core busy or wait on the disk, run beside another.
@@ -58,14 +66,14 @@ beside() {
 	shift
 	rm -f "$LOGS/beside-$name.status"
 	( "$@" >"$LOGS/beside-$name.log" 2>&1; echo $? >"$LOGS/beside-$name.status" ) &
-	beside_pids+=("$!")
+	beside_pid[$name]=$!
 }
 waited() {
-	while [ ! -f "$LOGS/beside-$1.status" ]; do sleep 1; done
+	await "$LOGS/beside-$1.status" "${beside_pid[$1]}" "$1 reported a status" || return 1
 	cat "$LOGS/beside-$1.log"
 	return "$(cat "$LOGS/beside-$1.status")"
 }
-beside_pids=()
+declare -A beside_pid=()
 start=$(date +%s)
 echo "TAP version 13"
 stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
@@ -93,11 +101,7 @@ background_builds() {
 }
 built() { # built NAME: wait for the background build of NAME; its log, its own time, its status
 	local rc secs
-	while [ ! -f "$LOGS/build-$1.status" ]; do
-		kill -0 "$bg" 2>/dev/null || [ -f "$LOGS/build-$1.status" ] ||
-			{ echo "ERROR: the background builds ended before $1 was built"; return 1; }
-		sleep 2
-	done
+	await "$LOGS/build-$1.status" "$bg" "$1 was built" || return 1
 	cat "$LOGS/build-$1.log"
 	read -r rc secs < "$LOGS/build-$1.status"
 	echo "$1 took ${secs}s to build, in the background"
@@ -119,11 +123,7 @@ boots() {
 	wait
 }
 booted() { # booted KIND: wait for KIND's boot; its log and status
-	while [ ! -f "$LOGS/vm-$1.status" ]; do
-		kill -0 "$boots_pid" 2>/dev/null || [ -f "$LOGS/vm-$1.status" ] ||
-			{ echo "ERROR: the boots ended before $1 reported a status"; return 1; }
-		sleep 1
-	done
+	await "$LOGS/vm-$1.status" "$boots_pid" "the $1 boot reported a status" || return 1
 	cat "$LOGS/vm-$1.log"
 	echo "the $1 boot took $(cat "$BUILD/vm/$1/seconds" 2>/dev/null || echo ?)s"
 	return "$(cat "$LOGS/vm-$1.status")"
@@ -131,7 +131,7 @@ booted() { # booted KIND: wait for KIND's boot; its log and status
 rm -f "$LOGS"/vm-*.status
 boots &
 boots_pid=$!
-trap 'kill "$bg" "$boots_pid" "${beside_pids[@]}" 2>/dev/null || true' EXIT
+trap 'kill "$bg" "$boots_pid" "${beside_pid[@]}" 2>/dev/null || true' EXIT
 for kind in base control patched; do
 	stage "boot $kind: clean run (end token, no crash marker or KASAN report, every test passed)" \
 		booted "$kind"

@@ -38,8 +38,7 @@ git -C "$TREE" rev-parse -q --verify "$ref/tip" >/dev/null && reuse=1
 
 # A step whose patch changes only files no kernel build reads (Documentation/, the
 # selftests) gets the image of the step before it (when that one was the previous step: not
-# with STEPS=ends), as the build would compile and link nothing.
-NOT_BUILT=(Documentation tools/testing)
+# with STEPS=ends), as the build would compile and link nothing (lib.sh's NOT_BUILT).
 prev=
 step() { # step COMMIT LABEL [NAME]: build COMMIT unless an image of its tree exists
 	local c=$1 key src

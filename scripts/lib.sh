@@ -16,6 +16,9 @@ info() { printf '==> %s\n' "$*" >&2; }
 # a test sets it up): one configuration, so every kernel the proof boots runs under lockdep,
 # DEBUG_VM and the memory-safety checker, and none of them is built twice.
 TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,debug,kasan,faults}.config)
+# Where a patch may change files that no kernel build reads: a step that changes nothing else
+# is not built again (kernels.sh, archs.sh). As pathspecs: "${NOT_BUILT[@]/#/:!}".
+NOT_BUILT=(Documentation tools/testing)
 basevar() { sed -n "s/^$1=//p" "$TOP/patches/BASE"; }
 # setup_packages: the packages `make setup` installs, one per line.
 setup_packages() { sed -E 's/#.*//' "$PACKAGES_LIST" | awk 'NF { print $1 }'; }

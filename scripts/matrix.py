@@ -9,7 +9,6 @@ match its expectation is drawn with "!" and a thick black border, a case the ser
 (the outcome differs between the last two kernels) with "*" in the last panel. Needs gnuplot
 (pngcairo). Exit 1 if gnuplot fails or there is no case to draw.
 """
-import json
 import os
 import subprocess
 import sys
@@ -53,8 +52,7 @@ def grid(summaries):
                     cols.append(col)
                 if row not in rows:
                     rows.append(row)
-                text = "skip" if c["result"] == "skip" else (c.get("outcome") or "pass")
-                d[(col, row)] = (text, c["result"] == "fail")
+                d[(col, row)] = (table.cell(c).rstrip("!"), c["result"] == "fail")
         cells.append(d)
     order = list(METHOD_SHORT)
     cols.sort(key=lambda c: (c[1] != "R/W", order.index(c[0]) if c[0] in order else len(order)))
@@ -65,14 +63,9 @@ def main(argv):
     if len(argv) < 3:
         print("usage: matrix.py OUT.png SUMMARY.json...", file=sys.stderr)
         return 2
-    png, summaries = argv[1], []
-    for p in argv[2:]:
-        try:
-            with open(p) as f:
-                summaries.append(json.load(f))
-        except FileNotFoundError:
-            print("ERROR: %s not found (run the boots first: make vm-test)" % p, file=sys.stderr)
-            return 1
+    png, summaries = argv[1], table.load(argv[2:])
+    if summaries is None:
+        return 1
     kinds = [s.get("kind") or "?" for s in summaries]
     cols, rows, cells = grid(summaries)
     if not cols:

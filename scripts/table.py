@@ -76,8 +76,7 @@ def table(summaries):
         out.append("")
         out.append("  == %s (%d) ==" % (title, len(part_rows)))
         for client, heading in groups:
-            g = [k for k in part_rows if client_of(k) == client or
-                 (client is None and client_of(k) not in [c for c, _ in CLIENTS])]
+            g = [k for k in part_rows if client_of(k) == client]
             if not g:
                 continue
             out.append("  -- %s --" % heading)
@@ -91,18 +90,26 @@ def table(summaries):
     return "\n".join(out)
 
 
-def main(argv):
-    if len(argv) < 2:
-        print("usage: table.py SUMMARY.json...", file=sys.stderr)
-        return 2
+def load(paths):
+    """The summaries at paths, or None (after a one-line error) if one is missing."""
     summaries = []
-    for p in argv[1:]:
+    for p in paths:
         try:
             with open(p) as f:
                 summaries.append(json.load(f))
         except FileNotFoundError:
             print("ERROR: %s not found (run the boots first: make vm-test)" % p, file=sys.stderr)
-            return 1
+            return None
+    return summaries
+
+
+def main(argv):
+    if len(argv) < 2:
+        print("usage: table.py SUMMARY.json...", file=sys.stderr)
+        return 2
+    summaries = load(argv[1:])
+    if summaries is None:
+        return 1
     print(table(summaries))
     return 0
 
