@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Stage: build the static guest binaries from the tree at the series tip: the vm kselftests
 # through tools/testing/selftests/vm's own Makefile (which also proves its wiring), against
-# the tree's exported uapi headers, and the harness's race stress program.
+# the tree's exported uapi headers, the harness's race stress program and its real clients
+# (RDMA and vfio, guest/clients.c).
 . "$(dirname "$0")/lib.sh"
-need gcc rsync /usr/lib/x86_64-linux-gnu/libc.a
+need gcc rsync /usr/lib/x86_64-linux-gnu/libc.a /usr/lib/x86_64-linux-gnu/libibverbs.a
 out=$BUILD/out/test bin=$BUILD/bin
 [ -f "$out/.config" ] || die "no configured kernel build in $out (run: make kernels)"
 mkdir -p "$bin"
@@ -16,4 +17,12 @@ make -s -C "$vm" OUTPUT="$bin" KHDR_INCLUDES="$khdr" LDFLAGS=-static CC=gcc \
 	"${progs[@]/#/$bin/}" >"$bin/build.log" 2>&1 || { cat "$bin/build.log" >&2; die "building ${progs[*]} with the vm selftests Makefile failed"; }
 gcc -static -O2 -Wall -Wextra -Werror -I"$TREE/mm" -I"$TREE/tools/testing/selftests" $khdr \
 	-o "$bin/gup_race" "$TOP/guest/gup_race.c" -lpthread || die "building guest/gup_race.c failed"
-info "guest binaries: ${progs[*]} gup_race in ${bin#"$TOP"/}"
+# The real clients: libibverbs with its rxe and siw providers linked in (verbs.h's
+# RDMA_STATIC_PROVIDERS), and libnl, which libibverbs uses for RDMA netlink. (The linker's
+# warnings about libnl's getaddrinfo() and getprotoby*() in a static binary are kept in the log:
+# libibverbs never calls them.)
+gcc -static -O2 -Wall -Wextra -Werror -DRDMA_STATIC_PROVIDERS=rxe,siw -I"$TREE/tools/testing/selftests" $khdr \
+	-o "$bin/clients" "$TOP/guest/clients.c" \
+	-lrxe-rdmav34 -lsiw-rdmav34 -libverbs -lnl-route-3 -lnl-3 -lpthread >"$bin/clients.log" 2>&1 ||
+	{ cat "$bin/clients.log" >&2; die "building guest/clients.c (static libibverbs, rxe and siw providers) failed"; }
+info "guest binaries: ${progs[*]} gup_race clients in ${bin#"$TOP"/}"

@@ -29,6 +29,17 @@ old_series=$TOP/patches/series
 } > "$tmp/series"
 rm -f "$TOP"/patches/*.patch
 cp "$tmp"/*.patch "$tmp/series" "$TOP/patches/"
-sed -i "s/^CONTROL_AFTER=.*//" "$TOP/patches/BASE"; sed -i '/^$/d' "$TOP/patches/BASE"
-echo "CONTROL_AFTER=$(basename "$(ls "$tmp"/0001-*.patch)")" >> "$TOP/patches/BASE"
+# The steps patches/BASE names by file (CONTROL_AFTER: 0001; SLOWPATH_AFTER: the patch of the
+# same number as before), renamed with the patches.
+control=$(basename "$(ls "$tmp"/0001-*.patch)")
+if grep -q '^CONTROL_AFTER=' "$TOP/patches/BASE"; then
+	sed -i "s/^CONTROL_AFTER=.*/CONTROL_AFTER=$control/" "$TOP/patches/BASE"
+else
+	echo "CONTROL_AFTER=$control" >> "$TOP/patches/BASE"
+fi
+slow=$(basevar SLOWPATH_AFTER | cut -c1-4)
+if [ -n "$slow" ]; then
+	slow=$(basename "$(ls "$tmp/$slow"-*.patch 2>/dev/null)") || die "SLOWPATH_AFTER: no patch $slow in the export"
+	sed -i "s/^SLOWPATH_AFTER=.*/SLOWPATH_AFTER=$slow/" "$TOP/patches/BASE"
+fi
 info "exported $n patches to patches/ (and patches/series)"

@@ -16,10 +16,11 @@ case $STEPS in all | ends | tip) ;; *) die "STEPS=$STEPS: all, ends or tip" ;; e
 out=$BUILD/out/$flavour img=$BUILD/images/$flavour
 links=${LINKDIR:-$img}   # where base/control/patched.bzImage point into the cache
 mkdir -p "$img/cache" "$links"
-[ "$STEPS" != all ] || rm -f "$links/control.bzImage"
+[ "$STEPS" != all ] || rm -f "$links/control.bzImage" "$links/slowpath.bzImage"
 PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 control_after=$(basevar CONTROL_AFTER)
+slowpath_after=$(basevar SLOWPATH_AFTER)   # the bisect point: images/FLAVOUR/slowpath.bzImage
 
 git -C "$TREE" diff --quiet HEAD 2>/dev/null ||
 	die "the kernel tree $TREE has uncommitted changes: commit (and make export) or stash them first"
@@ -79,6 +80,7 @@ while read -r p; do
 	[ "$STEPS" = all ] || continue
 	name=
 	[ "$p" = "$control_after" ] && name=control
+	[ "$p" = "$slowpath_after" ] && name=slowpath
 	step "$c" "patch $n: $p" $name
 done < <(series_files)
 [ -n "$reuse" ] || git -C "$TREE" update-ref "$ref/tip" "$c"

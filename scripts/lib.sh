@@ -15,7 +15,7 @@ info() { printf '==> %s\n' "$*" >&2; }
 # tinyconfig + what the guest needs + the debug options + KASAN + fault injection (inert until
 # a test sets it up): one configuration, so every kernel the proof boots runs under lockdep,
 # DEBUG_VM and the memory-safety checker, and none of them is built twice.
-TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,debug,kasan,faults}.config)
+TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,rdma,vfio,debug,kasan,faults}.config)
 # Where a patch may change files that no kernel build reads: a step that changes nothing else
 # is not built again (kernels.sh, archs.sh). As pathspecs: "${NOT_BUILT[@]/#/:!}".
 NOT_BUILT=(Documentation tools/testing)

@@ -21,7 +21,7 @@ mkdir -p "$VMDIR"
 : > "$list"
 if [ -z "${ONLY_TESTS:-}" ]; then
 	sed "s/\${RACE_SECONDS:-20}/${RACE_SECONDS:-20}/" "$TOP/guest/tests.list" > "$list"
-	for b in gup_longterm gup_race; do
+	for b in gup_longterm gup_race clients; do
 		[ -x "$BUILD/bin/$b" ] || die "guest binary $BUILD/bin/$b missing (run: make bins)"
 		bins+=("$BUILD/bin/$b")
 	done
@@ -32,6 +32,8 @@ for t in ${TESTS:-}; do
 	bins+=("$t")
 done
 [ -s "$list" ] || die "nothing to run"
+# guest/clients.c's vfio cases need the q35 machine with an IOMMU and the edu device (vm.sh)
+! grep -q '^clients|' "$list" || export VM_IOMMU=1
 "$TOP/scripts/initramfs.sh" "$work/initramfs.cpio" "$list" "${bins[@]}"
 fail=0
 for kind in "$@"; do

@@ -21,14 +21,25 @@ truncate -s 512M "$out/xfs.img" && mkfs.xfs -q -f "$out/xfs.img" || die "mkfs.xf
 append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 rcupdate.rcu_cpu_stall_timeout=60"
 # VM_HUGEPAGES: the huge pages reserved at boot (the movablecore= boot reserves none, see check.sh)
 append+=" ${VM_HUGEPAGES-hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64} transparent_hugepage=madvise secretmem.enable=1"
+# q35 for every boot: on the pc machine the test kernels (ACPI, for the IOMMU) spend ~15 s
+# under TCG on each ACPI PCI interrupt link (\_SB_.LNKx) the virtio disks use.
+# VM_IOMMU=1 (vm-test.sh, for guest/clients.c's vfio cases): QEMU's intel-iommu too (with
+# interrupt remapping, which vfio type1 requires), created before the other PCI devices, and
+# the edu device for vfio-pci to take.
+machine=(-machine q35)
+if [ "${VM_IOMMU:-}" = 1 ]; then
+	machine=(-machine q35 -device intel-iommu,intremap=on -device edu)
+	append+=" intel_iommu=on"
+fi
 append+=" harness.kind=$kind harness.timeout=$TEST_TIMEOUT ${VM_APPEND:-}"
 info "booting $kind kernel ($(basename "$kernel")), logs in ${out#"$TOP"/}"
 start=$(date +%s)
 set +e
 timeout -s KILL "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$VM_MEM" \
 	-nographic -no-reboot -monitor none -serial "file:$out/console.log" -serial "file:$out/results.tap" \
-	-kernel "$kernel" -initrd "$initrd" -append "$append" ${VM_QEMU_ARGS:-} \
-	-drive "file=$out/ext4.img,if=virtio,format=raw" -drive "file=$out/xfs.img,if=virtio,format=raw" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" ${VM_QEMU_ARGS:-} "${machine[@]}" \
+	-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" -device virtio-blk-pci,drive=ext4 \
+	-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" -device virtio-blk-pci,drive=xfs \
 	</dev/null >"$out/qemu.log" 2>&1 &
 qemu=$!
 # Progress, every 30 s: the test the guest is running (its "harness: running" line) and time.
