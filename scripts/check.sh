@@ -82,6 +82,12 @@ stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
 stage "series: every patch applies with zero fuzz and every step builds (bisectable; lockdep, DEBUG_VM, KASAN)" \
 	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
 stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
+# What config/rdma.config and config/vfio.config add to every test kernel's build: the objects
+# of the directories only they bring in (ACPI comes with INTEL_IOMMU, net/ipv4 with INET).
+objs() { find "$BUILD/out/test/${1:-}" -name '*.o' ! -name '*.mod.o' 2>/dev/null | wc -l; }
+n=0
+for d in drivers/infiniband drivers/vfio drivers/iommu drivers/acpi drivers/pci/msi net/ipv4; do n=$((n + $(objs $d))); done
+echo "# the real clients' fragments (rdma.config, vfio.config): $n of $(objs) objects of each test kernel"
 
 # Built in the background, niced, while the test kernels boot (a TCG boot keeps about one core
 # busy): the KCSAN kernel (the series tip only; nothing else touches the kernel tree until its
@@ -113,19 +119,28 @@ bg=$!
 trap 'kill "$bg" 2>/dev/null || true' EXIT
 
 # Boot each kernel, two at a time (a TCG guest keeps about one core busy): its verdict (token,
-# crash markers, every test's own assertions) and every test case counted one by one.
+# crash markers, every test's own assertions) and every test case counted one by one. Then the
+# bisect point, the series up to its slow-path patch (patches/BASE's SLOWPATH_AFTER), with the
+# real clients only (guest/clients.c -s).
+boot_one() {
+	case $1 in
+	slowpath) env VMDIR="$BUILD/vm-slowpath" ONLY_TESTS=1 TESTS="$BUILD/bin/clients" \
+		TEST_ARGS='$NEG -d /mnt/ext4 -d /mnt/xfs' "$TOP/scripts/vm-test.sh" slowpath ;;
+	*) "$TOP/scripts/vm-test.sh" "$1" ;;
+	esac
+}
 boots() {
 	local kind
-	for kind in base control patched; do
+	for kind in base control patched slowpath; do
 		while [ "$(jobs -rp | wc -l)" -ge "${BOOT_JOBS:-2}" ]; do wait -n; done
-		( "$TOP/scripts/vm-test.sh" "$kind" >"$LOGS/vm-$kind.log" 2>&1; echo $? > "$LOGS/vm-$kind.status" ) &
+		( boot_one "$kind" >"$LOGS/vm-$kind.log" 2>&1; echo $? > "$LOGS/vm-$kind.status" ) &
 	done
 	wait
 }
-booted() { # booted KIND: wait for KIND's boot; its log and status
+booted() { # booted KIND [VMDIR]: wait for KIND's boot; its log and status
 	await "$LOGS/vm-$1.status" "$boots_pid" "the $1 boot reported a status" || return 1
 	cat "$LOGS/vm-$1.log"
-	echo "the $1 boot took $(cat "$BUILD/vm/$1/seconds" 2>/dev/null || echo ?)s"
+	echo "the $1 boot took $(cat "${2:-$BUILD/vm}/$1/seconds" 2>/dev/null || echo ?)s"
 	return "$(cat "$LOGS/vm-$1.status")"
 }
 rm -f "$LOGS"/vm-*.status
@@ -152,6 +167,44 @@ PY
 		echo "# $kind: booted in $(cat "$BUILD/vm/$kind/seconds")s; $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
 	fi
 done
+# What the real clients add to each boot: their test's time, and the IOMMU (the main boots)
+# against none (the faults boot, the same patched kernel): the guest's uptime when its first
+# test started.
+python3 - "$BUILD"/vm/{base,control,patched}/summary.json <<'PY'
+import json, sys
+for p in sys.argv[1:]:
+    try:
+        s = json.load(open(p))
+    except (OSError, ValueError):
+        continue
+    t = {x["name"]: x for x in s["tests"]}
+    first = s["tests"][0] if s["tests"] else {}
+    if "clients" in t and "seconds" in t["clients"]:
+        print("# %s: clients (RDMA, vfio) took %.1fs of the boot's tests; the first test started at "
+              "%.1fs of uptime (q35, intel-iommu)" % (s["kind"], t["clients"]["seconds"], first.get("started", 0)))
+PY
+# The bisect point: with the slow-path refusal only, GUP-fast still pins what the slow path
+# refuses. rxe (ib_umem_get(): pin_user_pages_fast()) registers the prefaulted shared ext4/xfs
+# mapping while siw (pin_user_pages()) and vfio (pin_user_pages_remote()) are refused: the
+# GUP-fast patch is what closes the gap for RDMA. clients -s expects exactly that; this checks
+# the rows themselves too, so that a wrong expectation cannot pass the boot.
+slowpath_boot() {
+	booted slowpath "$BUILD/vm-slowpath" || return 1
+	python3 - "$BUILD/vm-slowpath/slowpath/summary.json" <<'PY'
+import json, sys
+cases = {c["name"]: c.get("outcome") for t in json.load(open(sys.argv[1]))["tests"] for c in t["cases"]}
+want = {"%s R/W %s file shared" % (c, fs): o for fs in ("ext4", "xfs")
+        for c, o in (("rdma rxe", "pinned"), ("rdma siw", "EFAULT"), ("vfio type1", "EFAULT"))}
+bad = ["%s: %s (expected %s)" % (k, cases.get(k), o) for k, o in want.items() if cases.get(k) != o]
+for k, o in want.items():
+    print("slow-path step: %s: %s" % (k, cases.get(k)))
+if bad:
+    print("ERROR: the slow-path step's real clients: " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+stage "boot the slow-path step (patch $(basevar SLOWPATH_AFTER | cut -c1-4)): rxe (GUP-fast) still pins shared ext4/xfs, siw and vfio are refused" \
+	slowpath_boot
 # ZONE_MOVABLE: the patched kernel once more with movablecore=, gup_longterm only. GUP-fast
 # refuses long-term pins of movable pages on every kernel (try_grab_folio()) and fast-only has
 # no fallback: the test must expect that, and must have met such pages (else the boot proved
@@ -177,6 +230,8 @@ stage "boot patched with movablecore=2G: fast-only long-term pins of movable pag
 # pinned pages hold the pattern, the pin counters balance.
 stage "boot patched with faults injected into the pins (gup_race -f 7, fixed seed; KASAN)" waited faults
 grep -h '# faults injected:' "$BUILD/vm-faults/patched/results.tap" 2>/dev/null | sed 's/^ *#/#/'
+tr -d '\r' < "$BUILD/vm-faults/patched/results.tap" 2>/dev/null |
+	sed -n 's/^# harness: \(.*\) took .*, started at \(.*\)s of uptime$/# faults boot: the first test (\1) started at \2s of uptime (q35, no IOMMU)/p'
 # KCSAN: the series tip built with the data race detector, running the race stress test. A
 # report with a frame in mm/gup.c, mm/gup_test.c or the mm/mmap.c helper fails the boot;
 # reports elsewhere are listed (6.1 has known races the series does not touch).

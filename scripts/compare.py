@@ -13,7 +13,10 @@ The control kernel is the base plus the test interface only, so:
   4. the test interface changes nothing else: every case that ran on the pristine base has
      the same outcome there as on the control kernel;
   5. nothing is skipped on the control and patched kernels: the environment provides every
-     backing store (THP, shmem THP, hugetlb 2M and 1G, secretmem, ext4, xfs).
+     backing store (THP, shmem THP, hugetlb 2M and 1G, secretmem, ext4, xfs);
+  6. the real clients (guest/clients.c: RDMA rxe and siw, vfio type1) each pin an ext4/xfs
+     shared mapping R/W on the pristine base and are refused on the patched kernel; a R/O pin
+     of one is refused for RDMA (6.1 pins it with FOLL_WRITE | FOLL_FORCE) and allowed for vfio.
 Prints TAP; exit 1 on any failure.
 
 Usage: compare.py BASE.json CONTROL.json PATCHED.json
@@ -24,8 +27,14 @@ import sys
 
 # The rows of the hazard itself: every long-term method, R/W, a whole shared ext4/xfs mapping
 # (with small pages, and with MADV_HUGEPAGE: PMD-mapped large folios on xfs).
-REFUSED_ROW = re.compile(r"^gup_longterm: (gup_test (slow|fast|fast-only)|io_uring|AF_XDP umem) R/W "
-                         r"(ext4|xfs) file (THP )?shared$")
+REFUSED_ROW = re.compile(r"^(gup_longterm|clients): (gup_test (slow|fast|fast-only)|io_uring|AF_XDP umem"
+                         r"|rdma rxe|rdma siw|vfio type1) R/W (ext4|xfs) file (THP )?shared$")
+# The tests whose cases are long-term pins (gup_longterm; guest/clients.c: RDMA and vfio).
+PIN_TESTS = ("gup_longterm: ", "clients: ")
+# The real clients of guest/clients.c and what 6.1 gives them for a read-only pin of a shared
+# ext4/xfs mapping: RDMA pins it with FOLL_WRITE | FOLL_FORCE (ib_umem_get(), siw_umem_get()),
+# so the series refuses it; vfio without FOLL_WRITE (vaddr_get_pfns()), so it stays allowed.
+REAL_CLIENTS = {"rdma rxe": "EFAULT", "rdma siw": "EFAULT", "vfio type1": "pinned"}
 
 
 def cases(summary):
@@ -46,7 +55,7 @@ def main(argv):
     def check(ok, desc, detail=""):
         checks.append((ok, desc, detail))
 
-    longterm = {k: v for k, v in patched.items() if k.startswith("gup_longterm: ")}
+    longterm = {k: v for k, v in patched.items() if k.startswith(PIN_TESTS)}
     refused = sorted(k for k in longterm if longterm[k].get("changed"))
     hazard = sorted(k for k in longterm if REFUSED_ROW.search(k))
     unmarked = [k for k in hazard if k not in refused]
@@ -81,6 +90,20 @@ def main(argv):
     check(len(xdp) > 0,
           "negative control on the pristine base: a real in-kernel client (AF_XDP) pins ext4/xfs shared R/W",
           "%d cases" % len(xdp))
+    for client, ro in sorted(REAL_CLIENTS.items()):
+        rows = ["clients: %s R/W %s file shared" % (client, fs) for fs in ("ext4", "xfs")]
+        missing = [k for k in rows if base.get(k, {}).get("outcome") != "pinned" or
+                   patched.get(k, {}).get("outcome") != "EFAULT"]
+        check(not missing, "%s: a R/W pin of an ext4/xfs shared mapping succeeds on the pristine base "
+              "and is refused (EFAULT) on the patched kernel" % client,
+              "; ".join("%s: base %s, patched %s" % (k, base.get(k, {}).get("outcome"),
+                                                     patched.get(k, {}).get("outcome")) for k in missing))
+        rows = ["clients: %s R/O %s file shared" % (client, fs) for fs in ("ext4", "xfs")]
+        wrong = [k for k in rows if patched.get(k, {}).get("outcome") != ro]
+        check(not wrong, "%s: a R/O pin of an ext4/xfs shared mapping is %s on the patched kernel (6.1 %s)"
+              % (client, "refused" if ro == "EFAULT" else "allowed",
+                 "pins it with FOLL_WRITE | FOLL_FORCE" if ro == "EFAULT" else "pins it without FOLL_WRITE"),
+              "; ".join("%s: %s" % (k, patched.get(k, {}).get("outcome")) for k in wrong))
 
     print("TAP version 13")
     print("1..%d" % len(checks))

@@ -3,7 +3,7 @@
 
 Usage: matrix.py OUT.png SUMMARY.json...   (one per kernel, in column order; from verdict.py)
 
-Each cell is one gup_longterm case (see table.py's parse()): its colour and text are the
+Each cell is one case of gup_longterm or guest/clients.c (see table.py's parse()): its colour and text are the
 outcome the test saw on that kernel (pinned, EFAULT, another errno, skip); a case that did not
 match its expectation is drawn with "!" and a thick black border, a case the series changes
 (the outcome differs between the last two kernels) with "*" in the last panel. Needs gnuplot
@@ -23,7 +23,7 @@ COLOURS = [("pinned", "#4caf50", "pinned"), ("EFAULT", "#e53935", "EFAULT (refus
            ("other", "#ffb300", "another errno (EOPNOTSUPP, EINVAL, ENOMEM)")]
 METHOD_SHORT = {"gup_test slow": "slow", "gup_test fast": "fast", "gup_test fast-only": "fast-only",
                 "gup_test fast-only short-term": "short-term", "io_uring": "io_uring",
-                "AF_XDP umem": "AF_XDP"}
+                "AF_XDP umem": "AF_XDP", "rdma rxe": "rxe", "rdma siw": "siw", "vfio type1": "vfio"}
 
 
 def colour(text):
@@ -39,7 +39,7 @@ def grid(summaries):
     for s in summaries:
         d = {}
         for t in s["tests"]:
-            if t["name"] != "gup_longterm":
+            if t["name"] not in table.PIN_TESTS:
                 continue
             for c in t["cases"]:
                 p = table.parse(c["name"])
@@ -69,7 +69,7 @@ def main(argv):
     kinds = [s.get("kind") or "?" for s in summaries]
     cols, rows, cells = grid(summaries)
     if not cols:
-        print("ERROR: no gup_longterm case in %s" % " ".join(argv[2:]), file=sys.stderr)
+        print("ERROR: no gup_longterm or clients case in %s" % " ".join(argv[2:]), file=sys.stderr)
         return 1
     with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
         dat = f.name
@@ -91,7 +91,7 @@ def main(argv):
     width, height = left + panel_w * len(kinds) + 20, 150 + 19 * len(rows)
     gp = ['set terminal pngcairo size %d,%d font ",9"' % (width, height),
           "set output '%s'" % png,
-          "set multiplot title 'gup\\_longterm: which long-term pins each kernel allows "
+          "set multiplot title 'gup\\_longterm and the real clients: which long-term pins each kernel allows "
           "(a cell: backing store x client/method; * = changed by the series, ! = unexpected)'",
           "set xrange [-0.5:%f]" % (len(cols) - 0.5), "set yrange [-0.5:%f]" % (len(rows) - 0.5),
           "set xtics (%s) rotate by -40 noenhanced scale 0 font ',8'" % xtics,

@@ -13,12 +13,16 @@ import json
 import re
 import sys
 
-# "[partial: ]CLIENT METHOD ACCESS STORE": gup_longterm's case names.
+# "[partial: ]CLIENT METHOD ACCESS STORE": the case names of gup_longterm and guest/clients.c.
 CASE = re.compile(r"^(?P<partial>partial: )?(?P<method>gup_test (?:slow|fast-only short-term|fast-only|fast)"
-                  r"|io_uring|AF_XDP umem) (?P<access>R/W|R/O) (?P<store>.+)$")
+                  r"|io_uring|AF_XDP umem|rdma (?:rxe|siw)|vfio type1) (?P<access>R/W|R/O) (?P<store>.+)$")
 CLIENTS = [("gup_test", "gup_test: pin_user_pages*() slow path, GUP-fast, fast-only"),
            ("io_uring", "io_uring: registered buffers (pin_user_pages)"),
-           ("AF_XDP", "AF_XDP: umem registration (pin_user_pages)")]
+           ("AF_XDP", "AF_XDP: umem registration (pin_user_pages)"),
+           ("rdma", "RDMA: ibv_reg_mr() (rxe: pin_user_pages_fast; siw: pin_user_pages; R/O adds FOLL_FORCE|FOLL_WRITE)"),
+           ("vfio", "vfio type1: VFIO_IOMMU_MAP_DMA (pin_user_pages_remote; FOLL_WRITE for R/W only)")]
+# The tests whose cases are pins by a client of a backing store (the matrix's cells).
+PIN_TESTS = ("gup_longterm", "clients")
 
 
 def parse(name):

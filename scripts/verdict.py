@@ -43,6 +43,8 @@ OUTCOME_RE = re.compile(r"^#\s*outcome:\s*(.+?)\s*$")
 # A test marks a case whose expected outcome the restriction changes (gup_longterm: the
 # expectation with and without -n differ): compare.py checks the series changes those only.
 CHANGED_RE = re.compile(r"^#\s*changed by the series:\s*yes\s*$")
+# guest/init times each test: the seconds it took and the guest's uptime when it started
+TIME_RE = re.compile(r"^# harness: (\S+) took ([0-9.]+)s, started at ([0-9.]+)s of uptime$")
 
 
 def crash_lines(text):
@@ -87,7 +89,7 @@ def parse_tap(text):
     True when the test marked the case as one the series changes; token_kind is the
     kind named by the end-of-run token, or None when the token is missing.
     """
-    tests, pending, outcome, changed, token = [], [], None, False, None
+    tests, pending, outcome, changed, token, timing = [], [], None, False, None, None
     for raw in text.splitlines():
         raw = raw.rstrip("\r\n")
         indented = raw.startswith("    ")
@@ -96,6 +98,10 @@ def parse_tap(text):
             m = TOKEN_RE.match(line)
             if m:
                 token = m.group(1)
+                continue
+            m = TIME_RE.match(line)
+            if m:
+                timing = {"seconds": float(m.group(2)), "started": float(m.group(3))}
                 continue
         m = OUTCOME_RE.match(line)
         if m and indented:
@@ -122,7 +128,9 @@ def parse_tap(text):
             tests.append({"name": desc, "result": result,
                           "reason": " ".join(x for x in (directive, why) if x).strip(),
                           "cases": pending})
-            pending = []
+            if timing:
+                tests[-1].update(timing)
+            pending, timing = [], None
     if pending:  # cases printed by a test whose result line never came (crash, hang)
         tests.append({"name": "(unfinished test)", "result": "fail",
                       "reason": "no result line", "cases": pending})

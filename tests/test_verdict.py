@@ -25,6 +25,7 @@ TAP = """TAP version 13
     ok 2 gup_test slow R/W ext4 file shared
     ok 3 gup_test slow R/W hugetlb 1G # SKIP no free 1G pages
     # Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0
+# harness: gup_longterm took 41.5s, started at 12.3s of uptime
 ok 1 gup_longterm
     1..1
     not ok 1 invariant A: no R/W pin of ext4/xfs shared succeeds
@@ -57,6 +58,8 @@ class ParserTest(unittest.TestCase):
         self.assertEqual([c["changed"] for c in cases], [False, True, False])
         self.assertEqual(tests[1]["result"], "fail")
         self.assertEqual(tests[1]["cases"][0]["result"], "fail")
+        self.assertEqual((tests[0]["seconds"], tests[0]["started"]), (41.5, 12.3))
+        self.assertNotIn("seconds", tests[1])
 
     def test_cases_without_a_result_line_are_a_failed_test(self):
         tests, token = verdict.parse_tap("1..1\n    ok 1 a\n    ok 2 b\n")
@@ -185,10 +188,22 @@ class KcsanTest(unittest.TestCase):
 
 
 def summary(kind, outcomes, changed=()):
-    cases = [{"name": n, "result": r, "outcome": o, "reason": "", "changed": n in changed}
-             for n, (r, o) in outcomes.items()]
-    return {"kind": kind, "ok": True, "tests": [{"name": "gup_longterm", "result": "pass",
-                                                  "reason": "", "cases": cases}]}
+    """A boot's summary: gup_longterm's cases, and guest/clients.c's (names "clients: ...")."""
+    tests = []
+    for test in ("gup_longterm", "clients"):
+        cases = [{"name": n[len("clients: "):] if test == "clients" else n, "result": r, "outcome": o, "reason": "",
+                  "changed": n in changed}
+                 for n, (r, o) in outcomes.items() if n.startswith("clients: ") == (test == "clients")]
+        if cases:
+            tests.append({"name": test, "result": "pass", "reason": "", "cases": cases})
+    return {"kind": kind, "ok": True, "tests": tests}
+
+
+# guest/clients.c's rows of shared ext4/xfs mappings, and their outcome on the patched kernel
+CLIENT_ROWS = {"clients: %s %s %s file shared" % (c, a, fs): ("EFAULT" if a == "R/W" or c != "vfio type1"
+                                                               else "pinned")
+               for c in ("rdma rxe", "rdma siw", "vfio type1") for a in ("R/W", "R/O") for fs in ("ext4", "xfs")}
+CLIENT_CHANGED = tuple(k for k, v in CLIENT_ROWS.items() if v == "EFAULT")
 
 
 class CompareTest(unittest.TestCase):
@@ -198,6 +213,7 @@ class CompareTest(unittest.TestCase):
 
     def compare(self, base, control, patched, changed=None):
         changed = (self.ROW, self.XDP) if changed is None else changed
+        changed = tuple(changed) + CLIENT_CHANGED
         with tempfile.TemporaryDirectory() as d:
             paths = []
             for kind, s in (("base", base), ("control", control), ("patched", patched)):
@@ -213,6 +229,9 @@ class CompareTest(unittest.TestCase):
         base = {self.ROW: ("skip", None), self.XDP: ("pass", "pinned"), self.ANON: ("skip", None)}
         control = {self.ROW: ("pass", "pinned"), self.XDP: ("pass", "pinned"), self.ANON: ("pass", "pinned")}
         patched = {self.ROW: ("pass", "EFAULT"), self.XDP: ("pass", "EFAULT"), self.ANON: ("pass", "pinned")}
+        for k, v in CLIENT_ROWS.items():
+            base[k] = control[k] = ("pass", "pinned")
+            patched[k] = ("pass", v)
         return base, control, patched
 
     def test_expected_change_passes(self):
@@ -246,6 +265,26 @@ class CompareTest(unittest.TestCase):
         patched[self.ANON] = ("pass", "EFAULT")
         rc, out = self.compare(base, control, patched, changed=(self.ROW, self.XDP, self.ANON))
         self.assertEqual(rc, 0, out)
+
+    def test_rdma_read_only_pin_allowed_on_patched_fails(self):
+        base, control, patched = self.good()
+        patched["clients: rdma rxe R/O xfs file shared"] = ("pass", "pinned")
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("not ok 9 rdma rxe: a R/O pin", out)
+
+    def test_vfio_read_only_map_refused_on_patched_fails(self):
+        base, control, patched = self.good()
+        patched["clients: vfio type1 R/O ext4 file shared"] = ("pass", "EFAULT")
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+
+    def test_real_client_missing_on_base_fails(self):
+        base, control, patched = self.good()
+        del base["clients: rdma siw R/W ext4 file shared"]
+        rc, out = self.compare(base, control, patched)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("not ok 10 rdma siw: a R/W pin", out)
 
     def test_pin_not_refused_on_patched_fails(self):
         base, control, patched = self.good()
