@@ -18,9 +18,16 @@ expect_fail() { # expect_fail DESCRIPTION PATTERN CMD...: CMD must fail and prin
 	local desc=$1 pat=$2 out rc
 	shift 2
 	out=$("$@" 2>&1); rc=$?
-	if [ $rc -ne 0 ] && grep -qE -- "$pat" <<<"$out"; then result 0 "$desc"; else
-		result 1 "$desc (exit $rc, wanted /$pat/)" "$out"; fi
+	failed_with "$desc" "$pat" "$rc" "$out"
 }
+failed_with() { # failed_with DESCRIPTION PATTERN RC OUTPUT
+	if [ "$3" -ne 0 ] && grep -qE -- "$2" <<<"$4"; then result 0 "$1"; else
+		result 1 "$1 (exit $3, wanted /$2/)" "$4"; fi
+}
+# started FILE CMD...: run CMD in the background, its output in FILE and exit status in FILE.rc;
+# expect_failed DESCRIPTION PATTERN FILE, after a wait: what expect_fail checks, for that run.
+started() { local f=$1; shift; ( "$@" >"$f" 2>&1; echo $? >"$f.rc" ) & }
+expect_failed() { failed_with "$1" "$2" "$(cat "$3.rc" 2>/dev/null || echo 0)" "$(cat "$3")"; }
 echo "TAP version 13"
 
 out=$(python3 "$TOP/tests/test_verdict.py" 2>&1); result $? "unit tests: TAP parser, crash detector, table, compare" "$out"
@@ -79,14 +86,17 @@ gcc -static -O2 -o "$tmp/sleeper" "$tmp/sleeper.c" && gcc -O2 -o "$tmp/dynamic" 
 expect_fail "initramfs: a dynamically linked test binary is refused" 'is not statically linked' \
 	env ONLY_TESTS=1 TESTS="$tmp/dynamic" VMDIR="$tmp/vm" "$TOP/scripts/vm-test.sh" patched
 if [ -e "$BUILD/images/test/patched.bzImage" ]; then
-	expect_fail "verdict: a test that hangs in the guest fails the run (per-test timeout)" 'TIMEOUT' \
-		env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=5 VMDIR="$tmp/vm" "$TOP/scripts/vm-test.sh" patched
-	expect_fail "verdict: a guest that never reports fails the run (host timeout)" 'QEMU: timeout' \
-		env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=1000 VM_TIMEOUT=25 VMDIR="$tmp/vm" \
+	# The three boots at once (each its own VMDIR): two of them mostly wait.
+	started "$tmp/hang.out" env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=5 VMDIR="$tmp/vm-hang" \
 		"$TOP/scripts/vm-test.sh" patched
-	expect_fail "verdict: a kernel that panics fails the run, showing the panic line" 'Kernel panic' \
-		env ONLY_TESTS=1 TESTS="$tmp/sleeper" VM_APPEND="rdinit=/no-such-init" VM_TIMEOUT=60 VMDIR="$tmp/vm" \
-		"$TOP/scripts/vm-test.sh" patched
+	started "$tmp/silent.out" env ONLY_TESTS=1 TESTS="$tmp/sleeper" TEST_TIMEOUT=1000 VM_TIMEOUT=25 \
+		VMDIR="$tmp/vm-silent" "$TOP/scripts/vm-test.sh" patched
+	started "$tmp/panic.out" env ONLY_TESTS=1 TESTS="$tmp/sleeper" VM_APPEND="rdinit=/no-such-init" VM_TIMEOUT=60 \
+		VMDIR="$tmp/vm-panic" "$TOP/scripts/vm-test.sh" patched
+	wait
+	expect_failed "verdict: a test that hangs in the guest fails the run (per-test timeout)" 'TIMEOUT' "$tmp/hang.out"
+	expect_failed "verdict: a guest that never reports fails the run (host timeout)" 'QEMU: timeout' "$tmp/silent.out"
+	expect_failed "verdict: a kernel that panics fails the run, showing the panic line" 'Kernel panic' "$tmp/panic.out"
 else
 	for t in "per-test timeout" "host timeout" "panic"; do echo "ok $((n += 1)) verdict: $t # SKIP no test kernel built (make kernels)"; done
 fi
