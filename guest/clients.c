@@ -58,6 +58,7 @@
 #include <sys/vfs.h>
 #include <infiniband/verbs.h>
 #include "kselftest.h"
+#include "pin_counters.h"
 
 #define REGION		(2UL << 20)	/* one PMD: THP and 2 MiB hugetlb */
 #define PAGE		4096UL
@@ -250,38 +251,6 @@ static bool region_free(const struct store *s, struct region *r)
 	return ok;
 }
 
-/* ---- FOLL_PIN counters ------------------------------------------------- */
-
-static int pin_counters(unsigned long long *acq, unsigned long long *rel)
-{
-	char name[64];
-	unsigned long long val;
-	int fd, found = 0;
-	FILE *f;
-
-	/* Fold the per-cpu vmstat deltas first (vmstat_refresh()). */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			found = -1;
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f || found)
-		return -1;
-	while (fscanf(f, "%63s %llu", name, &val) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired")) {
-			*acq = val;
-			found |= 1;
-		} else if (!strcmp(name, "nr_foll_pin_released")) {
-			*rel = val;
-			found |= 2;
-		}
-	}
-	fclose(f);
-	return found == 3 ? 0 : -1;
-}
-
 /* ---- clients ----------------------------------------------------------- */
 
 struct client {
@@ -423,35 +392,34 @@ static int write_file(const char *path, const char *s)
 	return ret;
 }
 
+/* Does /sys/bus/pci/devices/BDF/FIELD (vendor, device) start with want? */
+static bool pci_id_is(const char *bdf, const char *field, const char *want)
+{
+	char path[PATH_MAX], id[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, field);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(id, sizeof(id), f))
+		id[0] = 0;
+	fclose(f);
+	return !strncmp(id, want, strlen(want));
+}
+
 static const char *vfio_setup(struct client *c)
 {
 	static char why[PATH_MAX + 64];
-	char path[PATH_MAX], link[PATH_MAX], id[32];
+	char path[PATH_MAX], link[PATH_MAX];
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	struct dirent *e;
 	const char *bdf = NULL;
 	DIR *d = opendir("/sys/bus/pci/devices");
 	ssize_t n;
-	FILE *f;
 
 	while (d && (e = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		n = fread(id, 1, sizeof(id) - 1, f);
-		fclose(f);
-		id[n > 0 ? n : 0] = 0;
-		if (strncmp(id, "0x1234", 6))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		n = fread(id, 1, sizeof(id) - 1, f);
-		fclose(f);
-		id[n > 0 ? n : 0] = 0;
-		if (!strncmp(id, "0x11e8", 6)) {
+		if (pci_id_is(e->d_name, "vendor", "0x1234") && pci_id_is(e->d_name, "device", "0x11e8")) {
 			bdf = strdup(e->d_name);
 			break;
 		}
@@ -584,7 +552,7 @@ static void run_case(struct client *c, const char *setup_err, const struct store
 		return;
 	}
 	err = region_make(s, &r);
-	if (!err && pin_counters(&a0, &r0))
+	if (!err && read_pin_counters(&a0, &r0))
 		err = "nr_foll_pin_* not in /proc/vmstat";
 	if (err) {
 		ksft_print_msg("%s: %s: %s\n", s->name, err, strerror(errno));
@@ -596,7 +564,7 @@ static void run_case(struct client *c, const char *setup_err, const struct store
 	ret = c->pin(c, r.addr, REGION, write);
 	if (!ret)
 		c->unpin(c);
-	if (pin_counters(&a1, &r1) || a1 - a0 != r1 - r0) {
+	if (read_pin_counters(&a1, &r1) || a1 - a0 != r1 - r0) {
 		ksft_print_msg("pin counters do not balance: acquired +%llu, released +%llu\n",
 			       a1 - a0, r1 - r0);
 		ok = false;

@@ -85,6 +85,7 @@
 
 #include "gup_test.h"
 #include "kselftest.h"
+#include "pin_counters.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT		21
@@ -1142,31 +1143,6 @@ static double quiet_check(void)
 	if (d > quiet_max)
 		quiet_max = d;
 	return d;
-}
-
-static int read_pin_counters(unsigned long long *acq, unsigned long long *rel)
-{
-	char name[64];
-	unsigned long long val;
-	int found = 0;
-	FILE *f;
-
-	/* Fold the per-cpu vmstat deltas first. */
-	write_proc("/proc/sys/vm/stat_refresh", "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%63s %llu", name, &val) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired")) {
-			*acq = val;
-			found |= 1;
-		} else if (!strcmp(name, "nr_foll_pin_released")) {
-			*rel = val;
-			found |= 2;
-		}
-	}
-	fclose(f);
-	return found == 3 ? 0 : -ENOENT;
 }
 
 static struct region *add_region(enum kind kind, int fd, const char *where)

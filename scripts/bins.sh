@@ -15,13 +15,13 @@ progs=(gup_test)
 [ -f "$vm/gup_longterm.c" ] && progs+=(gup_longterm)
 make -s -C "$vm" OUTPUT="$bin" KHDR_INCLUDES="$khdr" LDFLAGS=-static CC=gcc \
 	"${progs[@]/#/$bin/}" >"$bin/build.log" 2>&1 || { cat "$bin/build.log" >&2; die "building ${progs[*]} with the vm selftests Makefile failed"; }
-gcc -static -O2 -Wall -Wextra -Werror -I"$TREE/mm" -I"$TREE/tools/testing/selftests" $khdr \
+gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/guest" -I"$TREE/mm" -I"$TREE/tools/testing/selftests" $khdr \
 	-o "$bin/gup_race" "$TOP/guest/gup_race.c" -lpthread || die "building guest/gup_race.c failed"
 # The real clients: libibverbs with its rxe and siw providers linked in (verbs.h's
 # RDMA_STATIC_PROVIDERS), and libnl, which libibverbs uses for RDMA netlink. (The linker's
 # warnings about libnl's getaddrinfo() and getprotoby*() in a static binary are kept in the log:
 # libibverbs never calls them.)
-gcc -static -O2 -Wall -Wextra -Werror -DRDMA_STATIC_PROVIDERS=rxe,siw -I"$TREE/tools/testing/selftests" $khdr \
+gcc -static -O2 -Wall -Wextra -Werror -DRDMA_STATIC_PROVIDERS=rxe,siw -I"$TOP/guest" -I"$TREE/tools/testing/selftests" $khdr \
 	-o "$bin/clients" "$TOP/guest/clients.c" \
 	-lrxe-rdmav34 -lsiw-rdmav34 -libverbs -lnl-route-3 -lnl-3 -lpthread >"$bin/clients.log" 2>&1 ||
 	{ cat "$bin/clients.log" >&2; die "building guest/clients.c (static libibverbs, rxe and siw providers) failed"; }
