@@ -39,7 +39,8 @@ else
 fi
 slow=$(basevar SLOWPATH_AFTER | cut -c1-4)
 if [ -n "$slow" ]; then
-	slow=$(basename "$(ls "$tmp/$slow"-*.patch 2>/dev/null)") || die "SLOWPATH_AFTER: no patch $slow in the export"
+	f=$(ls "$tmp/$slow"-*.patch 2>/dev/null) || die "SLOWPATH_AFTER: no patch $slow in the export"
+	slow=$(basename "$f")
 	sed -i "s/^SLOWPATH_AFTER=.*/SLOWPATH_AFTER=$slow/" "$TOP/patches/BASE"
 fi
 info "exported $n patches to patches/ (and patches/series)"
