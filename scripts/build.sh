@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Stage: build the kernel checked out in $TREE into the O= directory OUTDIR and copy its
-# bzImage to DEST. Same CC= on every make (ccache), so Kbuild never rebuilds everything.
+# boot image (GUEST_ARCH's: bzImage, arm64's uncompressed Image) to DEST. Same CC= on every
+# make (ccache), so Kbuild never rebuilds everything.
 # Usage: build.sh OUTDIR DEST [LABEL]
 . "$(dirname "$0")/lib.sh"
-need gcc ccache flex bison bc perl /usr/include/gelf.h
+need "${CROSS}gcc" ccache flex bison bc perl /usr/include/gelf.h
 [ $# -ge 2 ] || die "usage: build.sh OUTDIR DEST [LABEL]"
 [ -f "$1/.config" ] || die "no .config in $1 (run the config stage first)"
 out=$(cd "$1" && pwd) dest=$2 label=${3:-$(git -C "$TREE" log -1 --format=%s)}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$TREE CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 log=$out/build.log
 info "building: $label (${out#"$TOP"/})"
-if ! make -C "$TREE" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage >"$log" 2>&1; then
+if ! make -C "$TREE" O="$out" ARCH=$KARCH CROSS_COMPILE=$CROSS CC="ccache ${CROSS}gcc" -j"$(nproc)" "$IMG" >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -20 >&2
 	die "build failed: $label (log: $log)"
 fi
 mkdir -p "$(dirname "$dest")"
-cp "$out/arch/x86/boot/bzImage" "$dest"
+cp "$out/$KIMAGE" "$dest"
 info "built: $label -> ${dest#"$TOP"/}"

@@ -89,21 +89,60 @@ n=0
 for d in drivers/infiniband drivers/vfio drivers/iommu drivers/acpi drivers/pci/msi net/ipv4; do n=$((n + $(objs $d))); done
 echo "# the real clients' fragments (rdma.config, vfio.config): $n of $(objs) objects of each test kernel"
 
+# arm64: base, control and patched (tinyconfig + arch/arm64, kernel, clients, debug, kcsan),
+# booted two at a time under qemu-system-aarch64 (virt) with gup_longterm and gup_race: the same
+# verdicts and cross-kernel checks as x86_64's (the real clients, x86_64 only, excepted), and
+# every case with the same outcome as on x86_64, kernel by kernel (compare-archs.py).
+# They run under KCSAN, the data race detector (x86_64's run under KASAN; the two exclude
+# each other): a report with a frame in a function of mm/gup.c, mm/gup_test.c or the mm/mmap.c
+# helpers fails the boot, reports elsewhere are listed (6.1 has known races the series does not
+# touch), and each boot needs KCSAN's own boot-time selftest passed, so that no report means a
+# working detector. The boots start in the background job as soon as arm64's kernels are built
+# (their pid in $LOGS/arm64-boots.pid), beside whatever runs then; under that load a test may
+# take longer than x86_64's 300 s limit.
+arm64_boots() {
+	local kind funcs=$BUILD/vm-arm64/series-functions
+	mkdir -p "$BUILD/vm-arm64"
+	nm --defined-only "$BUILD/out/test-arm64/mm/gup.o" "$BUILD/out/test-arm64/mm/gup_test.o" |
+		awk '$2 ~ /^[tTwW]$/ { print $3 }' > "$funcs"
+	printf '%s\n' vma_needs_dirty_tracking vma_wants_writenotify >> "$funcs"
+	for kind in base control patched; do
+		while [ "$(jobs -rp | wc -l)" -ge "${BOOT_JOBS:-2}" ]; do wait -n; done
+		( env GUEST_ARCH=arm64 VMDIR="$BUILD/vm-arm64" KCSAN_FUNCS="$funcs" TEST_TIMEOUT=900 VM_TIMEOUT=1800 \
+			"$TOP/scripts/vm-test.sh" "$kind" \
+			>"$LOGS/vm-arm64-$kind.log" 2>&1
+		  echo $? > "$LOGS/vm-arm64-$kind.status" ) &
+	done
+	wait
+}
+arm64_booted() { # arm64_booted KIND: its boot's verdict, and KCSAN's selftest passed in it
+	local console=$BUILD/vm-arm64/$1/console.log
+	booted "arm64-$1" "$BUILD/vm-arm64" "$arm64_pid" || return 1
+	grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$console" ||
+		{ echo "ERROR: KCSAN's boot-time selftest did not pass: the detector may not be working"; return 1; }
+	grep -h 'kcsan: selftest' "$console" | tr -d '\r'
+}
 # Built in the background, niced, while the test kernels boot (a TCG boot keeps about one core
-# busy): the KCSAN kernel (the series tip only; nothing else touches the kernel tree until its
-# stage has waited for it), then Debian's configs of every architecture (their own worktree
-# and O= directories).
+# busy): arm64's base, control and patched kernels and guest binaries (in the arm64 worktree,
+# build/linux-arm64, and its O= directory), then Debian's configs of every architecture (their
+# own worktree and O= directories).
 background_builds() {
-	local name t0
-	for name in kcsan archs; do
+	local name t0 rc
+	for name in arm64 archs; do
 		t0=$SECONDS
 		case $name in
-		kcsan) [ "${KCSAN:-1}" != 0 ] || continue
-			env STEPS=tip nice -n 10 "$TOP/scripts/kernels.sh" kcsan "$TOP"/config/{kernel,kcsan}.config ;;  # no clients.config: gup_race only
+		arm64) env GUEST_ARCH=arm64 STEPS=proof nice -n 10 "$TOP/scripts/kernels.sh" test &&
+			env GUEST_ARCH=arm64 nice -n 10 "$TOP/scripts/bins.sh" ;;
 		archs) nice -n 10 "$TOP/scripts/archs.sh" && nice -n 10 "$TOP/scripts/archs-selftest.sh" ;;
 		esac >"$LOGS/build-$name.log" 2>&1
-		echo "$? $((SECONDS - t0))" > "$LOGS/build-$name.status"
+		rc=$?
+		echo "$rc $((SECONDS - t0))" > "$LOGS/build-$name.status"
+		if [ "$name" = arm64 ] && [ "$rc" = 0 ]; then
+			arm64_boots &
+			echo $! > "$LOGS/arm64-boots.pid"
+		fi
 	done
+	wait
 }
 built() { # built NAME: wait for the background build of NAME; its log, its own time, its status
 	local rc secs
@@ -113,10 +152,10 @@ built() { # built NAME: wait for the background build of NAME; its log, its own 
 	echo "$1 took ${secs}s to build, in the background"
 	return "$rc"
 }
-rm -f "$LOGS"/build-*.status
+rm -f "$LOGS"/build-*.status "$LOGS"/arm64-boots.pid "$LOGS"/vm-arm64-*.status
 background_builds &
 bg=$!
-trap 'kill "$bg" 2>/dev/null || true' EXIT
+trap 'kill "$bg" $(cat "$LOGS/arm64-boots.pid" 2>/dev/null) 2>/dev/null || true' EXIT
 
 # Boot each kernel, two at a time (a TCG guest keeps about one core busy): its verdict (token,
 # crash markers, every test's own assertions) and every test case counted one by one. Then the
@@ -137,21 +176,16 @@ boots() {
 	done
 	wait
 }
-booted() { # booted KIND [VMDIR]: wait for KIND's boot; its log and status
-	await "$LOGS/vm-$1.status" "$boots_pid" "the $1 boot reported a status" || return 1
+booted() { # booted NAME [VMDIR [PID]]: wait for NAME's boot (KIND, or arm64-KIND); its log and status
+	local kind=${1#arm64-}
+	await "$LOGS/vm-$1.status" "${3:-$boots_pid}" "the $1 boot reported a status" || return 1
 	cat "$LOGS/vm-$1.log"
-	echo "the $1 boot took $(cat "${2:-$BUILD/vm}/$1/seconds" 2>/dev/null || echo ?)s"
+	echo "the $1 boot took $(cat "${2:-$BUILD/vm}/$kind/seconds" 2>/dev/null || echo ?)s"
 	return "$(cat "$LOGS/vm-$1.status")"
 }
-rm -f "$LOGS"/vm-*.status
-boots &
-boots_pid=$!
-trap 'kill "$bg" "$boots_pid" "${beside_pid[@]}" 2>/dev/null || true' EXIT
-for kind in base control patched; do
-	stage "boot $kind: clean run (end token, no crash marker or KASAN report, every test passed)" \
-		booted "$kind"
-	if [ -f "$BUILD/vm/$kind/summary.json" ]; then
-		python3 - "$BUILD/vm/$kind/summary.json" "$kind" > "$LOGS/cases-$kind.tap" <<'PY'
+count_cases() { # count_cases NAME SUMMARY: every case of a boot, counted one by one
+	[ -f "$2" ] || return 0
+	python3 - "$2" > "$LOGS/cases-$1.tap" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 for t in s["tests"]:
@@ -161,11 +195,19 @@ for t in s["tests"]:
         print(("ok %s # SKIP %s" % (name, c.get("reason") or "")) if r == "skip"
               else ("ok " if r == "pass" else "not ok ") + name)
 PY
-		quiet=1
-		count_tap "$kind" "$LOGS/cases-$kind.tap"
-		quiet=
-		echo "# $kind: booted in $(cat "$BUILD/vm/$kind/seconds")s; $(grep -c '^ok' "$LOGS/cases-$kind.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$kind.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$kind.tap") not ok"
-	fi
+	quiet=1
+	count_tap "$1" "$LOGS/cases-$1.tap"
+	quiet=
+	echo "# $1: booted in $(cat "$(dirname "$2")/seconds")s; $(grep -c '^ok' "$LOGS/cases-$1.tap") cases ok ($(grep -c '# SKIP' "$LOGS/cases-$1.tap") of them skipped), $(grep -c '^not ok' "$LOGS/cases-$1.tap") not ok"
+}
+rm -f "$LOGS"/vm-*.status
+boots &
+boots_pid=$!
+trap 'kill "$bg" "$boots_pid" "${beside_pid[@]}" $(cat "$LOGS/arm64-boots.pid" 2>/dev/null) 2>/dev/null || true' EXIT
+for kind in base control patched; do
+	stage "boot $kind: clean run (end token, no crash marker or KASAN report, every test passed)" \
+		booted "$kind"
+	count_cases "$kind" "$BUILD/vm/$kind/summary.json"
 done
 # What the real clients add to each boot: their test's time, and the IOMMU (the main boots)
 # against none (the faults boot, the same patched kernel): the guest's uptime when its first
@@ -232,30 +274,7 @@ stage "boot patched with faults injected into the pins (gup_race -f 7, fixed see
 grep -h '# faults injected:' "$BUILD/vm-faults/patched/results.tap" 2>/dev/null | sed 's/^ *#/#/'
 tr -d '\r' < "$BUILD/vm-faults/patched/results.tap" 2>/dev/null |
 	sed -n 's/^# harness: \(.*\) took .*, started at \(.*\)s of uptime$/# faults boot: the first test (\1) started at \2s of uptime (q35, no IOMMU)/p'
-# KCSAN: the series tip built with the data race detector, running the race stress test. A
-# report with a frame in mm/gup.c, mm/gup_test.c or the mm/mmap.c helper fails the boot;
-# reports elsewhere are listed (6.1 has known races the series does not touch).
-kcsan_boot() {
-	local funcs=$BUILD/vm-kcsan/series-functions
-	mkdir -p "$BUILD/vm-kcsan"
-	nm --defined-only "$BUILD/out/kcsan/mm/gup.o" "$BUILD/out/kcsan/mm/gup_test.o" |
-		awk '$2 ~ /^[tTwW]$/ { print $3 }' > "$funcs" || return 1
-	printf '%s\n' vma_needs_dirty_tracking vma_wants_writenotify >> "$funcs"
-	env FLAVOUR=kcsan VMDIR="$BUILD/vm-kcsan" ONLY_TESTS=1 TESTS="$BUILD/bin/gup_race" KCSAN_FUNCS="$funcs" \
-		TEST_ARGS='$NEG -t 30 -s 1 -d /mnt/ext4 -d /mnt/xfs -d /tmp' "$TOP/scripts/vm-test.sh" patched || return 1
-	# No report must mean a working detector: KCSAN's own boot-time selftest passed.
-	grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$BUILD/vm-kcsan/patched/console.log" ||
-		{ echo "ERROR: KCSAN's boot-time selftest did not pass: the detector may not be working"; return 1; }
-	grep -h 'kcsan: selftest' "$BUILD/vm-kcsan/patched/console.log"
-}
-if [ "${KCSAN:-1}" != 0 ]; then
-	stage "kcsan: the series tip builds with KCSAN" built kcsan
-	grep -h 'took .* in the background' "$LOGS"/kcsan--*.log | sed 's/^/# /'
-	stage "boot patched+KCSAN: no data race reported in the code the series touches (gup_race)" kcsan_boot
-	grep -h 'KCSAN report elsewhere' "$LOGS"/boot-patched-KCSAN*.log 2>/dev/null | sort | uniq -c | sed 's/^/# /'
-else
-	record skip "kcsan: KCSAN=0"
-fi
+
 # Mutants: each deliberately broken variant of the series that gup_longterm must catch is
 # built on the tip (mm/gup.c only) and booted once; each must be killed, and the unmutated
 # tip must pass the same boot. (make mutants runs the race ones too.)
@@ -282,6 +301,21 @@ stage "series: the mailing-list series (sender's DCO, stable-style upstream line
 	waited series
 stage "distro: the Debian patch-queue drop applies in series order with zero fuzz" waited distro
 stage "selftest: the harness's own tests" env ARCHS_SELFTEST=0 "$TOP/scripts/selftest.sh"
+stage "arm64: base, control and patched build, cross-compiled (KCSAN, DEBUG_VM), with the guest binaries" built arm64
+arm64_pid=$(cat "$LOGS/arm64-boots.pid" 2>/dev/null || true)
+for kind in base control patched; do
+	stage "boot arm64 $kind: clean run (end token, no crash marker, no KCSAN report in the series' code, every test passed)" \
+		arm64_booted "$kind"
+	count_cases "arm64-$kind" "$BUILD/vm-arm64/$kind/summary.json"
+	grep -h 'KCSAN report elsewhere' "$LOGS/vm-arm64-$kind.log" 2>/dev/null | sort | uniq -c | sed "s/^/# arm64 $kind: /"
+done
+if "$TOP/scripts/compare.py" --without-clients "guest/clients.c runs on x86_64 only" \
+	"$BUILD"/vm-arm64/{base,control,patched}/summary.json > "$LOGS/compare-arm64.tap" 2>&1; then :; fi
+count_tap "arm64: base vs control vs patched" "$LOGS/compare-arm64.tap"
+grep -q '^ok\|^not ok' "$LOGS/compare-arm64.tap" || record fail "arm64: compare.py produced no result"
+if "$TOP/scripts/compare-archs.py" arm64 "$BUILD/vm" "$BUILD/vm-arm64" > "$LOGS/compare-archs.tap" 2>&1; then :; fi
+count_tap "x86_64 vs arm64" "$LOGS/compare-archs.tap"
+grep -q '^ok\|^not ok' "$LOGS/compare-archs.tap" || record fail "x86_64 vs arm64: compare-archs.py produced no result"
 # Debian's configs (built in the background since the boots): every patch step compiles the
 # objects the series touches with no new W=1 or sparse warning, and the kABI holds.
 stage "archs: Debian's amd64, arm64, ppc64el, s390x and i386 configs: every patch step compiles, no new W=1/sparse warning, no CRC of an exported symbol changes; a planted warning and CRC change fail it" \
@@ -292,7 +326,7 @@ stage "matrix: the picture of every case on every kernel (build/vm/matrix.png)" 
 	"$TOP/scripts/matrix.py" "$BUILD/vm/matrix.png" "$BUILD"/vm/{base,control,patched}/summary.json
 
 echo
-"$TOP/scripts/table.py" "$BUILD"/vm/{base,control,patched}/summary.json 2>/dev/null | tail -1
+"$TOP/scripts/table.py" "$BUILD"/vm/{base,control,patched}/summary.json "$BUILD"/vm-arm64/{base,control,patched}/summary.json 2>/dev/null | tail -1
 echo "check took $(( $(date +%s) - start ))s; logs in ${LOGS#"$TOP"/}/"
 if [ $fail -gt 0 ]; then
 	echo "FAILED:"

@@ -2,7 +2,6 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-TREE=${TREE:-$BUILD/linux}
 # The stages run Debian's packaged tools only (config/packages.list): a compiler, Python or
 # QEMU installed by hand under /usr/local or a home directory must not stand in for them, or
 # a run here would pass where a fresh machine fails.
@@ -11,11 +10,55 @@ PACKAGES_LIST=${PACKAGES_LIST:-$TOP/config/packages.list}
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 info() { printf '==> %s\n' "$*" >&2; }
+# GUEST_ARCH: the architecture the test kernels are built for and booted on, x86_64 (the
+# default) or arm64. Its kernel ARCH, cross-compiler prefix, image, QEMU, static libc, Debian
+# architecture and ELF machine (as file(1) names it);
+# its config fragment (config/arch/) is merged into every test kernel's configuration
+# (config.sh), and its builds, images and guest binaries sit beside x86_64's, suffixed
+# (out/test-arm64, images/test-arm64, bin-arm64).
+GUEST_ARCH=${GUEST_ARCH:-x86_64}
+case $GUEST_ARCH in
+x86_64) KARCH=x86_64 CROSS= KIMAGE=arch/x86/boot/bzImage IMG=bzImage QEMU=qemu-system-x86_64
+	GUEST_LIBC=/usr/lib/x86_64-linux-gnu/libc.a DEB_ARCH=amd64 ELF_MACHINE=x86-64 ASUF= ;;
+arm64) KARCH=arm64 CROSS=aarch64-linux-gnu- KIMAGE=arch/arm64/boot/Image IMG=Image QEMU=qemu-system-aarch64
+	GUEST_LIBC=/usr/aarch64-linux-gnu/lib/libc.a DEB_ARCH=arm64 ELF_MACHINE="ARM aarch64" ASUF=-arm64 ;;
+*) die "GUEST_ARCH=$GUEST_ARCH: x86_64 or arm64" ;;
+esac
+ARCH_FRAGMENT=$TOP/config/arch/$GUEST_ARCH.config
+# panic_on_warn for the boots (vm.sh; VM_PANIC_ON_WARN overrides): on, so the first WARN stops
+# the guest, except on arm64, whose test kernels run KCSAN: 6.1's KCSAN panics on its first
+# report under panic_on_warn (print_report()), and reports in code the series does not
+# touch are to be listed, not to end the boot (the virtio console's ring, which QEMU writes,
+# is one: "race at unknown origin" in virtqueue_get_buf_ctx()). A WARN still fails the boot:
+# verdict.py's crash markers.
+PANIC_ON_WARN=1
+[ "$GUEST_ARCH" = x86_64 ] || PANIC_ON_WARN=0
+# The kernel work tree. Another architecture's builds check their steps out in a worktree of
+# their own (linux-arm64), so that they can run beside the x86_64 stages that check out or
+# change the main one (the mutants, the self-tests); arch_worktree makes it, at the base.
+TREE=${TREE:-$BUILD/linux$ASUF}
+arch_worktree() {
+	[ -n "$ASUF" ] && [ ! -e "$TREE/.git" ] || return 0
+	git -C "$BUILD/linux" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $BUILD/linux (run: make tree)"
+	rm -rf "$TREE"
+	git -C "$BUILD/linux" worktree prune
+	git -C "$BUILD/linux" worktree add -q --detach "$TREE" base || die "cannot make a worktree at $TREE"
+}
 # The test kernels' configuration: base, control, patched, every patch step and the mutants.
 # tinyconfig + what the guest needs + the debug options + KASAN + fault injection (inert until
 # a test sets it up): one configuration, so every kernel the proof boots runs under lockdep,
 # DEBUG_VM and the memory-safety checker, and none of them is built twice.
-TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,rdma,vfio,debug,kasan,faults}.config)
+TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,rdma,vfio,debug,lockdep,kasan,faults}.config)
+# arm64's test kernels (base, control, patched, booted with gup_longterm and gup_race): the
+# same kernel, in-kernel client (io_uring, AF_XDP) and debug (DEBUG_VM) options, and the data
+# race detector KCSAN where x86_64's have KASAN (the two exclude each other): arm64 is weakly
+# ordered and flushes TLBs without IPIs, so it is where a race in GUP-fast's re-checks would
+# show. Without lockdep (config/lockdep.config says why), RDMA and vfio (guest/clients.c links
+# x86_64's static libibverbs) and fault injection, which the x86_64 boots run.
+[ "$GUEST_ARCH" = x86_64 ] || TEST_FRAGMENTS=("$TOP"/config/{kernel,clients,debug,kcsan}.config)
+# The guest tests each boot runs (guest/tests.list's names, built by bins.sh)
+GUEST_TESTS="gup_longterm gup_race clients"
+[ "$GUEST_ARCH" = x86_64 ] || GUEST_TESTS="gup_longterm gup_race"
 # Where a patch may change files that no kernel build reads: a step that changes nothing else
 # is not built again (kernels.sh, archs.sh). As pathspecs: "${NOT_BUILT[@]/#/:!}".
 NOT_BUILT=(Documentation tools/testing)

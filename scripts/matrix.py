@@ -66,7 +66,7 @@ def main(argv):
     png, summaries = argv[1], table.load(argv[2:])
     if summaries is None:
         return 1
-    kinds = [s.get("kind") or "?" for s in summaries]
+    kinds, _ = table.labels(summaries)
     cols, rows, cells = grid(summaries)
     if not cols:
         print("ERROR: no gup_longterm or clients case in %s" % " ".join(argv[2:]), file=sys.stderr)

@@ -5,8 +5,10 @@ Usage: table.py SUMMARY.json...   (one per kernel, in column order; from verdict
 
 A cell is the case's outcome as the test reported it ("pinned", "EFAULT", ...), "skip",
 or "pass"; a trailing "!" marks a case that did not match its expectation on that kernel.
-Rows the series changes (the outcome differs between the last two kernels) are marked "*"
-and come first; within each part the rows are grouped by the client that pins (gup_test's
+Boots of more than one machine (uname -m, as the guest reported it) get a column each,
+labelled "MACHINE KIND" (x86_64 base ... aarch64 patched), in the order given.
+Rows the series changes (the outcome differs between the last two kernels of a machine: its
+control and patched) are marked "*" and come first; within each part the rows are grouped by the client that pins (gup_test's
 pin_user_pages*() methods, io_uring, AF_XDP, ...), then the rest (interface checks, gup_race).
 """
 import json
@@ -48,8 +50,18 @@ def cell(case):
     return text + ("!" if case["result"] == "fail" else "")
 
 
-def table(summaries):
+def labels(summaries):
+    """Each column's label: its kind, prefixed with its machine when there are several."""
     kinds = [s.get("kind") or "?" for s in summaries]
+    machines = [s.get("machine") or "?" for s in summaries]
+    if len(set(machines)) <= 1:
+        return kinds, [list(range(len(kinds)))]
+    groups = [[i for i, m in enumerate(machines) if m == g] for g in dict.fromkeys(machines)]
+    return ["%s %s" % (m, k) for m, k in zip(machines, kinds)], groups
+
+
+def table(summaries):
+    kinds, groups_of_columns = labels(summaries)
     rows, seen = [], set()
     for s in summaries:
         for t in s["tests"]:
@@ -70,7 +82,8 @@ def table(summaries):
     cw = max([len(k) for k in kinds] + [10])
     out = ["  %-*s  %s" % (w, "case", "  ".join("%-*s" % (cw, k) for k in kinds))]
     cells = {k: [cell(d.get(k)) for d in index] for k in rows}
-    is_changed = {k: len(cells[k]) >= 2 and cells[k][-1] != cells[k][-2] for k in rows}
+    is_changed = {k: any(len(g) >= 2 and cells[k][g[-1]] != cells[k][g[-2]] for g in groups_of_columns)
+                  for k in rows}
     changed = sum(is_changed.values())
     groups = [(c, title) for c, title in CLIENTS] + [(None, "other: interface checks, gup_race")]
     for part, title in ((True, "changed by the series"), (False, "not changed")):
@@ -89,8 +102,10 @@ def table(summaries):
                                              "  ".join("%-*s" % (cw, c) for c in cells[k])))
     verdicts = ["%s: %s" % (k, "clean" if s.get("ok") else "FAILED") for k, s in zip(kinds, summaries)]
     out.append("")
-    out.append("%d cases; %d changed by the series (*) between %s and %s; %s" % (
-        len(rows), changed, kinds[-2] if len(kinds) > 1 else "-", kinds[-1], ", ".join(verdicts)))
+    pairs = " or ".join("%s and %s" % (kinds[g[-2]], kinds[g[-1]]) if len(g) > 1 else "- and %s" % kinds[g[-1]]
+                        for g in groups_of_columns)
+    out.append("%d cases; %d changed by the series (*) between %s; %s" % (
+        len(rows), changed, pairs, ", ".join(verdicts)))
     return "\n".join(out)
 
 

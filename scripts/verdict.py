@@ -151,7 +151,11 @@ def verdict(outdir, kind=None):
     status = read(os.path.join(outdir, "qemu.status")).strip() or "no qemu.status"
     if status != "ok":
         reasons.append("QEMU: " + status)
-    tests, token = parse_tap(read(os.path.join(outdir, "results.tap")))
+    results = read(os.path.join(outdir, "results.tap"))
+    tests, token = parse_tap(results)
+    # the guest's own machine (uname -m, guest/init's header line): table.py's columns
+    m = re.search(r"^# harness: kind=\S+ kernel=\S+ machine=(\S+)", results, re.M)
+    machine = m.group(1) if m else None
     if token is None:
         reasons.append("the guest never reported its end-of-run token (hang, panic or early exit)")
     elif kind and token != kind:
@@ -180,7 +184,7 @@ def verdict(outdir, kind=None):
             bad = [c["name"] for c in t["cases"] if c["result"] == "fail"]
             reasons.append("test %s failed (%s)%s" % (t["name"], t["reason"] or "not ok",
                            (": " + "; ".join(bad[:10])) if bad else ""))
-    summary = {"kind": kind or token, "ok": not reasons, "reasons": reasons, "tests": tests}
+    summary = {"kind": kind or token, "machine": machine, "ok": not reasons, "reasons": reasons, "tests": tests}
     if os.environ.get("KCSAN_FUNCS"):
         summary["kcsan_other"] = kcsan_other
     return not reasons, reasons, summary

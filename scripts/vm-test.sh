@@ -4,6 +4,7 @@
 # TEST_ARGS: arguments for those (the guest's $NEG is "-n" on kernels without the restriction).
 # VMDIR: where the boots' logs go (default build/vm). ONLY_TESTS=1: run only TESTS.
 # IMAGE: boot this kernel image instead of the flavour's KIND image (one KIND only).
+# GUEST_ARCH=arm64: arm64's images and guest binaries, on qemu-system-aarch64 (vm.sh).
 # Usage: vm-test.sh KIND...      Exit 1 if any boot's verdict is a failure.
 . "$(dirname "$0")/lib.sh"
 need python3
@@ -19,11 +20,13 @@ list=$work/tests.list
 bins=()
 mkdir -p "$VMDIR"
 : > "$list"
+# The run list: guest/tests.list's lines for GUEST_ARCH's tests (lib.sh's GUEST_TESTS).
 if [ -z "${ONLY_TESTS:-}" ]; then
-	sed "s/\${RACE_SECONDS:-20}/${RACE_SECONDS:-20}/" "$TOP/guest/tests.list" > "$list"
-	for b in gup_longterm gup_race clients; do
-		[ -x "$BUILD/bin/$b" ] || die "guest binary $BUILD/bin/$b missing (run: make bins)"
-		bins+=("$BUILD/bin/$b")
+	for b in $GUEST_TESTS; do
+		grep "^$b|" "$TOP/guest/tests.list" | sed "s/\${RACE_SECONDS:-20}/${RACE_SECONDS:-20}/" >> "$list" ||
+			die "guest/tests.list has no line for $b"
+		[ -x "$BUILD/bin$ASUF/$b" ] || die "guest binary $BUILD/bin$ASUF/$b missing (run: make bins)"
+		bins+=("$BUILD/bin$ASUF/$b")
 	done
 fi
 for t in ${TESTS:-}; do
@@ -37,7 +40,7 @@ done
 "$TOP/scripts/initramfs.sh" "$work/initramfs.cpio" "$list" "${bins[@]}"
 fail=0
 for kind in "$@"; do
-	img=${IMAGE:-$BUILD/images/$flavour/$kind.bzImage}
+	img=${IMAGE:-$BUILD/images/$flavour$ASUF/$kind.$IMG}
 	[ -e "$img" ] || die "no $kind kernel image at $img (run: make kernels)"
 	mkdir -p "$VMDIR/$kind"
 	cp "$list" "$VMDIR/$kind/tests.list"

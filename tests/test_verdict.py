@@ -211,7 +211,7 @@ class CompareTest(unittest.TestCase):
     XDP = "AF_XDP umem R/W ext4 file shared"
     ANON = "gup_test slow R/W private anon"
 
-    def compare(self, base, control, patched, changed=None):
+    def compare(self, base, control, patched, changed=None, args=()):
         changed = (self.ROW, self.XDP) if changed is None else changed
         changed = tuple(changed) + CLIENT_CHANGED
         with tempfile.TemporaryDirectory() as d:
@@ -221,7 +221,7 @@ class CompareTest(unittest.TestCase):
                 with open(p, "w") as f:
                     json.dump(summary(kind, s, changed), f)
                 paths.append(p)
-            r = subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "compare.py")] + paths,
+            r = subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "compare.py")] + list(args) + paths,
                                capture_output=True, text=True)
             return r.returncode, r.stdout
 
@@ -286,11 +286,76 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn("not ok 10 rdma siw: a R/W pin", out)
 
+    def without_clients(self):
+        return tuple({k: v for k, v in kind.items() if not k.startswith("clients: ")} for kind in self.good())
+
+    def test_without_clients_reports_their_checks_skipped(self):
+        rc, out = self.compare(*self.without_clients(), args=("--without-clients", "arm64"))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count("# SKIP arm64"), 3, out)
+
+    def test_missing_clients_without_the_flag_fail(self):
+        rc, out = self.compare(*self.without_clients())
+        self.assertEqual(rc, 1, out)
+
+    def test_clients_that_ran_despite_the_flag_fail(self):
+        rc, out = self.compare(*self.good(), args=("--without-clients", "arm64"))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("not ok 8 the boots ran no real client", out)
+
     def test_pin_not_refused_on_patched_fails(self):
         base, control, patched = self.good()
         patched[self.ROW] = ("pass", "pinned")
         rc, out = self.compare(base, control, patched)
         self.assertEqual(rc, 1, out)
+
+
+class CompareArchsTest(unittest.TestCase):
+    ROW = "gup_test slow R/W ext4 file shared"
+    ANON = "gup_test fast R/W private anon"
+
+    def good(self):
+        return {"base": {self.ROW: ("skip", None), self.ANON: ("skip", None)},
+                "control": {self.ROW: ("pass", "pinned"), self.ANON: ("pass", "pinned")},
+                "patched": {self.ROW: ("pass", "EFAULT"), self.ANON: ("pass", "pinned")}}
+
+    def run_archs(self, x86, other):
+        with tempfile.TemporaryDirectory() as d:
+            for arch, runs in (("x86", x86), ("arm64", other)):
+                for kind, outcomes in runs.items():
+                    os.makedirs(os.path.join(d, arch, kind))
+                    with open(os.path.join(d, arch, kind, "summary.json"), "w") as f:
+                        json.dump(summary(kind, outcomes), f)
+            r = subprocess.run([sys.executable, os.path.join(HERE, "..", "scripts", "compare-archs.py"), "arm64",
+                                os.path.join(d, "x86"), os.path.join(d, "arm64")], capture_output=True, text=True)
+            return r.returncode, r.stdout
+
+    def test_the_same_outcomes_pass(self):
+        rc, out = self.run_archs(self.good(), self.good())
+        self.assertEqual(rc, 0, out)
+
+    def test_an_outcome_that_differs_fails(self):
+        other = self.good()
+        other["patched"][self.ROW] = ("pass", "pinned")
+        rc, out = self.run_archs(self.good(), other)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("not ok 6 patched: every case has the same outcome", out)
+        self.assertIn("not ok 7 the series changes the same", out)
+
+    def test_more_cases_on_the_other_architecture_pass(self):
+        other = self.good()
+        for kind, o in (("base", ("skip", None)), ("control", ("pass", "pinned")), ("patched", ("pass", "pinned"))):
+            other[kind]["gup_test slow R/W memfd hugetlb 64kB shared"] = o
+        rc, out = self.run_archs(self.good(), other)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("(and 1 more)", out)
+
+    def test_a_case_missing_on_the_other_architecture_fails(self):
+        other = self.good()
+        del other["control"][self.ANON]
+        rc, out = self.run_archs(self.good(), other)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("not ok 3 control: arm64 ran every one", out)
 
 
 class TableTest(unittest.TestCase):
@@ -300,6 +365,20 @@ class TableTest(unittest.TestCase):
         out = table.table([s1, s2])
         lines = out.splitlines()
         self.assertTrue(any(l.startswith("*") and "EFAULT!" in l for l in lines), out)
+        self.assertIn("1 changed", out)
+
+    def test_a_column_per_kernel_and_machine_each_machine_compared_on_its_own(self):
+        cols = []
+        for machine, b in (("x86_64", "pinned"), ("aarch64", "EFAULT")):
+            for kind, o in (("control", "pinned"), ("patched", b)):
+                cols.append(dict(summary(kind, {"a": ("pass", "pinned"), "b": ("pass", o)}), machine=machine))
+        out = table.table(cols)
+        self.assertIn("x86_64 control", out)
+        self.assertIn("aarch64 patched", out)
+        lines = out.splitlines()
+        # b changes on aarch64 only (its control and patched), not between x86_64 and aarch64
+        self.assertTrue(any(l.startswith("* gup_longterm: b ") for l in lines), out)
+        self.assertFalse(any(l.startswith("* gup_longterm: a ") for l in lines), out)
         self.assertIn("1 changed", out)
 
     def test_changed_rows_lead_grouped_by_client(self):
