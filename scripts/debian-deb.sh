@@ -5,12 +5,16 @@
 # (build/apt/x-ARCH-PACKAGE). Fetched once: a later call prints the same directory.
 # Usage: debian-deb.sh PACKAGE ARCH    e.g. debian-deb.sh busybox-static arm64
 . "$(dirname "$0")/lib.sh"
-need apt-get dpkg-deb
+need apt-get dpkg-deb flock
 [ $# -eq 2 ] || die "usage: debian-deb.sh PACKAGE ARCH"
 pkg=$1 arch=$2
 apt=$BUILD/apt x=$BUILD/apt/x-$arch-$pkg
+# One at a time: calls at once (make check's arm64 boots, each packing its initramfs) would
+# share the private index while apt-get rewrites it ("Unable to locate package").
+mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/deb"
+exec 9>"$apt/lock"
+flock 9 || die "cannot lock ${apt#"$TOP"/}/lock"
 if [ ! -f "$x/.version" ]; then
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/deb"
 	opts=(-q -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o APT::Architectures::="$arch")
 	# A private index per architecture: refreshed when this architecture's is missing.
 	if [ ! -f "$apt/updated-$arch" ]; then
