@@ -168,6 +168,13 @@ class KcsanTest(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("gup_pte_range", "\n".join(reasons))
 
+    def test_report_without_symbols_fails(self):
+        # a kernel without KALLSYMS: "0xffff800008120990" frames, which FRAME_RE does not take
+        log = kcsan_report("0xffff800008120990", [], [])
+        ok, reasons, _ = self.run_kcsan(log)
+        self.assertFalse(ok)
+        self.assertIn("without symbol names", "\n".join(reasons))
+
     def test_report_elsewhere_is_listed_not_failed(self):
         log = kcsan_report("ext4_mark_iloc_dirty / ext4_do_update_inode",
                            ["ext4_mark_iloc_dirty"], ["ext4_do_update_inode"])
