@@ -168,6 +168,37 @@ class KcsanTest(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("gup_pte_range", "\n".join(reasons))
 
+    def test_report_in_a_helper_the_series_calls_fails(self):
+        # the racing read is in an out-of-line helper called by the series' function
+        log = kcsan_report("page_cache_delete / folio_mapping",
+                           ["page_cache_delete", "truncate_inode_pages_range"],
+                           ["folio_mapping", "folio_fast_pin_allowed", "gup_pte_range"])
+        ok, reasons, _ = self.run_kcsan(log)
+        self.assertFalse(ok)
+        self.assertIn("folio_fast_pin_allowed", "\n".join(reasons))
+
+    def test_report_the_series_only_reaches_through_a_fault_is_listed(self):
+        # 6.1's shmem: mapping->nrpages written under the xarray lock, read under
+        # info->lock; both tasks fault shmem pages in through GUP's slow path
+        fault = ["shmem_get_folio_gfp", "shmem_fault", "__do_fault", "__handle_mm_fault",
+                 "handle_mm_fault", "__get_user_pages", "gup_pte_range"]
+        log = kcsan_report("shmem_add_to_page_cache.constprop.0 / shmem_recalc_inode",
+                           ["shmem_add_to_page_cache.constprop.0"] + fault,
+                           ["shmem_recalc_inode"] + fault)
+        ok, reasons, s = self.run_kcsan(log, funcs="gup_pte_range\n__get_user_pages\n")
+        self.assertTrue(ok, reasons)
+        self.assertEqual(s["kcsan_other"],
+                         ["data-race in shmem_add_to_page_cache.constprop.0 / shmem_recalc_inode"
+                          " (reached through __get_user_pages, gup_pte_range)"])
+
+    def test_report_the_series_is_three_calls_above_is_listed(self):
+        log = kcsan_report("a / b", ["a", "b", "c", "gup_pte_range"], ["b", "c"])
+        ok, reasons, _ = self.run_kcsan(log)
+        self.assertTrue(ok, reasons)
+        log = kcsan_report("a / b", ["a", "b", "gup_pte_range"], ["b", "c"])
+        ok, reasons, _ = self.run_kcsan(log)
+        self.assertFalse(ok)
+
     def test_report_without_symbols_fails(self):
         # a kernel without KALLSYMS: "0xffff800008120990" frames, which FRAME_RE does not take
         log = kcsan_report("0xffff800008120990", [], [])
