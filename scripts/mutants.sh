@@ -54,8 +54,26 @@ else:
 PY
 }
 field() { sed -n "s/^$2: //p" "$1" | head -1; }
+# longterm_args_of MUTANT: gup_longterm's arguments for the mutant's boot. A Dirs: header
+# gives the directories of the stores whose cases it breaks (a subset of the tip's four, at
+# least one of them tracking dirty pages, which gup_longterm requires): the in-memory stores
+# always run, and fewer file systems make the boot cheaper, not the kill weaker, since a
+# mutant is killed only by a case that ran and failed (a Dirs: too narrow shows as SURVIVED).
+# The tip boots with all four.
+longterm_args_of() {
+	local d dirs
+	dirs=$(field "$1" Dirs)
+	[ -n "$dirs" ] || { echo "$longterm_args"; return; }
+	printf '%s' '$NEG'
+	for d in $dirs; do
+		grep -qw -- "-d $d" <<<"$longterm_args" || die "${1#"$TOP"/}: Dirs: $d is not one of the tip's ($longterm_args)"
+		printf ' -d %s' "$d"
+	done
+	echo
+}
 
 mutants=()
+declare -A args_of
 for f in "$MUTANTS_DIR"/*.patch; do
 	[ -f "$f" ] || die "no mutant in $MUTANTS_DIR"
 	name=$(basename "$f" .patch)
@@ -68,6 +86,7 @@ for f in "$MUTANTS_DIR"/*.patch; do
 		[ "$(field "$f" Expect)" = killed ] || continue
 	fi
 	mutants+=("$f")
+	args_of[$f]=$(longterm_args_of "$f") || exit 1
 done
 [ ${#mutants[@]} -gt 0 ] || die "no mutant matches: $*"
 
@@ -109,7 +128,7 @@ for f in "${mutants[@]}"; do
 	fi
 	git -C "$TREE" reset -q --hard "$tip"
 	img_of[$name]=$img build_secs[$name]=$((SECONDS - t0))
-	[ "$(field "$f" Expect)" != killed ] || bg_boot "$img" "$OUT/$name" gup_longterm "$longterm_args"
+	[ "$(field "$f" Expect)" != killed ] || bg_boot "$img" "$OUT/$name" gup_longterm "${args_of[$f]}"
 done
 git -C "$TREE" reset -q --hard "$tip"
 wait
