@@ -8,10 +8,12 @@ set +e
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0 fails=0
-result() { # result OK DESCRIPTION [OUTPUT]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else
-		fails=$((fails + 1)); echo "not ok $n $2"; [ -z "${3:-}" ] || printf '%s\n' "$3" | tail -5 | sed 's/^/# /'
+last=$SECONDS
+result() { # result OK DESCRIPTION [OUTPUT]: with the seconds since the previous result
+	local t=$((SECONDS - last))
+	n=$((n + 1)) last=$SECONDS
+	if [ "$1" = 0 ]; then echo "ok $n $2 (${t}s)"; else
+		fails=$((fails + 1)); echo "not ok $n $2 (${t}s)"; [ -z "${3:-}" ] || printf '%s\n' "$3" | tail -5 | sed 's/^/# /'
 	fi
 }
 expect_fail() { # expect_fail DESCRIPTION PATTERN CMD...: CMD must fail and print PATTERN
@@ -175,6 +177,7 @@ PATCH
 	cat > "$tmp/mutants/01-planted-comment.patch" <<'PATCH'
 Breaks: nothing (a comment): mutants.sh must call it a survivor
 Expect: killed
+Dirs: /mnt/ext4
 
 diff --git a/mm/gup.c b/mm/gup.c
 --- a/mm/gup.c
