@@ -17,6 +17,7 @@ kernel=$1 initrd=$2 out=$3 kind=$4
 VM_TIMEOUT=${VM_TIMEOUT:-1200}       # host-side limit for the whole boot
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}    # guest-side limit per test
 VM_MEM=${VM_MEM:-6G}   # the 1 GiB huge page is not found at boot with 3-4 GiB
+VM_SMP=${VM_SMP:-2}    # vCPUs: the races need two; make bench boots one (see bench.sh)
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/results.tap"
 truncate -s 0 "$out/console.log" "$out/results.tap"
@@ -61,7 +62,7 @@ append+=" harness.kind=$kind harness.timeout=$TEST_TIMEOUT ${VM_APPEND:-}"
 info "booting $kind kernel ($(basename "$kernel")), logs in ${out#"$TOP"/}"
 start=$(date +%s)
 set +e
-timeout -s KILL "$VM_TIMEOUT" "$QEMU" -accel tcg -smp 2 -m "$VM_MEM" -nographic -no-reboot -monitor none \
+timeout -s KILL "$VM_TIMEOUT" "$QEMU" -accel tcg -smp "$VM_SMP" -m "$VM_MEM" -nographic -no-reboot -monitor none \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" ${VM_QEMU_ARGS:-} "${machine[@]}" \
 	-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" -device virtio-blk-pci,drive=ext4 \
 	-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" -device virtio-blk-pci,drive=xfs \
