@@ -6,8 +6,9 @@ time, so gup_test's "get:N us" is N thousand instructions. Each kernel is booted
 each row's minimum must agree between the two boots to 0.1 instruction per page
 (the method's repeatability check). Figures are minima over repeats 2..N of both boots:
 a timer interrupt inside a measured window only ever adds instructions. gup_test's clock
-counts whole microseconds (1000 instructions over the range): the largest share that is of a
-row's figure is printed beside the goal, which it must be well under to judge it.
+counts whole microseconds (1000 instructions over the range): where one of them is more than
+half the goal's margin of a row's figure (RESOLUTION), a ratio cannot be judged against the
+goal, and the run fails as an unrepeatable one does.
 
 Usage: bench.py OUT.png LIST ARCH BASE_RUN1 BASE_RUN2 PATCHED_RUN1 PATCHED_RUN2 [ARCH ...]
 (boot directories; one group of five per architecture: a base, patched and ratio column each,
@@ -49,6 +50,7 @@ def pages(cmd_by_name, name):
 
 
 GOAL = 1.005  # patched / base, every row
+RESOLUTION = (GOAL - 1) / 2  # the largest share of a row's figure one microsecond may be
 
 
 def main(argv):
@@ -100,11 +102,13 @@ def main(argv):
     print("repeatability: minima of two boots of each kernel differ by at most %.3f instructions "
           "per page (limit %.1f): %s; largest raw spread of a single repeat %.3f (timer ticks)" % (
               spread, TOLERANCE, "ok" if repeat_ok else "NOT REPEATABLE", raw))
+    fine = coarse[0] <= RESOLUTION
     print("resolution: gup_test's clock counts whole microseconds, at most %.2f%% of a row's "
-          "figure (%s)" % (coarse[0] * 100, coarse[1]))
+          "figure (%s; limit %.2f%%): %s" % (coarse[0] * 100, coarse[1], RESOLUTION * 100,
+                                             "ok" if fine else "TOO COARSE to judge the goal"))
     print("goal: every row within %.1f%% of the base: %s (largest ratio %.4f, %s)" % (
         (GOAL - 1) * 100, "met" if worst[0] <= GOAL else "NOT MET", worst[0], worst[1]))
-    if not repeat_ok:
+    if not repeat_ok or not fine:
         status = 1
     with open(png + ".dat", "w") as f:
         for i, row in enumerate(data):

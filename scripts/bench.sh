@@ -8,8 +8,8 @@
 #
 # The boots have one vCPU: with icount, TCG runs the vCPUs in turn on one thread and guest
 # time advances with the instructions of all of them, so a second vCPU's work (its ticks, a
-# kworker) lands inside the measured window. On x86_64 that work happened to repeat exactly
-# from boot to boot; on arm64 it did not (the minima of two boots 0.32 instructions a page
+# kworker) lands inside the measured window. On x86_64 that work happened to repeat from boot
+# to boot (two boots' minima within 0.031 instruction a page); on arm64 it did not (0.32
 # apart, 0.046 with one vCPU). norandmaps: the ranges sit at the same addresses in every boot.
 # The two boots of a kernel run at once: instruction counts do not depend on the host's load.
 . "$(dirname "$0")/lib.sh"

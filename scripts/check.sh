@@ -96,8 +96,8 @@ echo "# the real clients' fragments (rdma.config, vfio.config): $n of $(objs) ob
 # They run under KCSAN, the data race detector (x86_64's run under KASAN; the two exclude
 # each other): a report whose racing access is made in a function of mm/gup.c, mm/gup_test.c or
 # the mm/mmap.c helpers, or at most two calls below one, fails the boot (verdict.py); reports
-# elsewhere are listed (6.1 has races the series does not touch), and each boot needs KCSAN's own boot-time selftest passed, so that no report means a
-# working detector. The boots start in the background job as soon as arm64's kernels are built
+# elsewhere are listed (6.1 has races the series does not touch), and each boot needs KCSAN's
+# own boot-time selftest passed, so that no report means a working detector. The boots start in the background job as soon as arm64's kernels are built
 # (their pid in $LOGS/arm64-boots.pid), beside whatever runs then; under that load a test may
 # take longer than x86_64's 300 s limit.
 arm64_boots() {

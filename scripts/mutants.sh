@@ -55,21 +55,23 @@ PY
 }
 field() { sed -n "s/^$2: //p" "$1" | head -1; }
 # longterm_args_of MUTANT: gup_longterm's arguments for the mutant's boot. A Dirs: header
-# gives the directories of the stores whose cases it breaks (a subset of the tip's four, at
-# least one of them tracking dirty pages, which gup_longterm requires): the in-memory stores
-# always run, and fewer file systems make the boot cheaper, not the kill weaker, since a
-# mutant is killed only by a case that ran and failed (a Dirs: too narrow shows as SURVIVED).
-# The tip boots with all four.
+# gives the directories of the stores whose cases it breaks, a subset of the tip's four: the
+# in-memory stores always run, and fewer file systems make the boot cheaper, not the kill
+# weaker, since a mutant is killed only by a boot that fails (a Dirs: too narrow shows as
+# SURVIVED). One of them must be ext4 or xfs: without a file system that tracks dirty pages
+# gup_longterm fails whatever the kernel does, which would count as a kill. The tip boots with
+# all four.
 longterm_args_of() {
-	local d dirs
+	local d dirs args='$NEG' tracked=
 	dirs=$(field "$1" Dirs)
 	[ -n "$dirs" ] || { echo "$longterm_args"; return; }
-	printf '%s' '$NEG'
 	for d in $dirs; do
 		grep -qw -- "-d $d" <<<"$longterm_args" || die "${1#"$TOP"/}: Dirs: $d is not one of the tip's ($longterm_args)"
-		printf ' -d %s' "$d"
+		case $d in /mnt/ext4 | /mnt/xfs) tracked=1 ;; esac
+		args+=" -d $d"
 	done
-	echo
+	[ -n "$tracked" ] || die "${1#"$TOP"/}: Dirs: $dirs has no file system that tracks dirty pages (/mnt/ext4 or /mnt/xfs): gup_longterm would fail on any kernel"
+	echo "$args"
 }
 
 mutants=()

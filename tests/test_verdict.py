@@ -499,6 +499,12 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(r.stdout.split("\n")[0].split()[4:], ["base", "patched", "ratio"])
         self.assertIn("goal: every row within 0.5% of the base: met (largest ratio 1.0010", r.stdout)
 
+    def test_a_range_too_small_for_the_clock_fails(self):
+        # 200 us over 32768 pages: one microsecond is 0.5% of the row, more than half the goal
+        r = self.run_bench(("x86_64", [[300, 200]] * 4))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("TOO COARSE", r.stdout)
+
     def test_two_boots_of_a_kernel_that_disagree_fail(self):
         # 5 us over 32768 pages: 0.15 instructions a page, above the 0.1 tolerance
         r = self.run_bench(("x86_64", [[9000, 8192], [9000, 8197], [9000, 8192], [9000, 8192]]))
