@@ -7,8 +7,11 @@
 #             line numbers) fails
 #   kABI      the CRC (#SYMVER, MODVERSIONS) of every symbol those objects export, at the base
 #             and at the tip: a change fails unless patches/cover-letter.txt has "kABI: SYMBOL"
-# Objects only, no kernel is linked. Results are kept per architecture under build/archs,
-# keyed by the steps' trees, the config and the compiler: an unchanged input is not rebuilt.
+# Objects only, no kernel is linked. Each architecture's verdict is kept under build/archs,
+# keyed by everything it is a function of (the steps' trees, Debian's config, the compiler,
+# sparse, this script): an unchanged input is not rebuilt, as a kernel image is not. A failing
+# verdict is kept too and replayed with its messages (the planted self-test's, every run):
+# what fails compiling is never kept. ARCHS_CACHE=0 rebuilds whatever is kept.
 # Usage: archs.sh [ARCH...]   (default: $ARCHS or amd64 arm64 ppc64el s390x i386)
 # PATCHDIR: another series (default patches/); ARCHS_OUT: where the results go (build/archs).
 . "$(dirname "$0")/lib.sh"
@@ -101,10 +104,17 @@ for a in "$@"; do
 	cfgver=$(cat "$cfg.version")
 	out=$BUILD/out/arch-$a
 	res=$outroot/$a
-	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; sha1sum < "$0"; } | sha1sum | cut -c1-16)
-	if [ -f "$res/$key.done" ]; then
-		info "$a: cached (the same steps, config and compiler passed before)"
+	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; echo "$allowed"; cat "$0" "$TOP/scripts/lib.sh" | sha1sum; } | sha1sum | cut -c1-16)
+	if [ "${ARCHS_CACHE:-1}" != 0 ] && [ -f "$res/$key.done" ]; then
+		info "$a: kept verdict, passed (the same steps, config, compiler and sparse passed before; ARCHS_CACHE=0 rebuilds)"
 		cat "$res/$key.done" >> "$summary"
+		continue
+	fi
+	if [ "${ARCHS_CACHE:-1}" != 0 ] && [ -f "$res/$key.failed" ]; then
+		info "$a: kept verdict, failed (the same steps, config, compiler and sparse failed before; ARCHS_CACHE=0 rebuilds)"
+		cat "$res/$key.messages" >&2
+		cat "$res/$key.failed" >> "$summary"
+		fail=1
 		continue
 	fi
 	rm -rf "$res"; mkdir -p "$res" "$out"
@@ -146,7 +156,7 @@ for a in "$@"; do
 			comm -13 "$res/warnings0" "$res/warnings$i" > "$res/new$i"
 			if [ -s "$res/new$i" ]; then
 				new=$((new + $(wc -l < "$res/new$i")))
-				sed "s|^|$a: new warning after ${labels[$i]}: |" "$res/new$i" >&2
+				sed "s|^|$a: new warning after ${labels[$i]}: |" "$res/new$i" | tee -a "$res/messages" >&2
 			fi
 		fi
 		[ "$i" -gt 0 ] && [ "$i" -lt $((${#commits[@]} - 1)) ] || symvers "${objs[@]}" > "$res/crc$i"
@@ -158,16 +168,24 @@ for a in "$@"; do
 	while read -r sym b t obj; do
 		[ "$b" != "$t" ] || continue
 		if grep -qx "$sym" <<<"$allowed"; then
-			echo "$a: kABI: $sym $b -> $t (listed in the cover letter)" >&2
+			echo "$a: kABI: $sym $b -> $t (listed in the cover letter)" | tee -a "$res/messages" >&2
 		else
-			echo "$a: kABI: the CRC of $sym ($obj) changes: $b -> $t, not listed as kABI: $sym in the cover letter" >&2
+			echo "$a: kABI: the CRC of $sym ($obj) changes: $b -> $t, not listed as kABI: $sym in the cover letter" | tee -a "$res/messages" >&2
 			changes=$((changes + 1))
 		fi
 	done < "$res/kabi"
 	line=$(printf '%-8s %-22s %7s %5s %12s %9s %11s' "$a" "$cfgver $flavour" ${#objs[@]} ${#commits[@]} $new "$(wc -l < "$res/kabi")" $changes)
 	echo "$line" >> "$summary"
 	info "$a: ${#objs[@]} objects at ${#commits[@]} steps, $new new warnings, $changes unexplained CRC changes ($((SECONDS - t0))s)"
-	if [ $new -eq 0 ] && [ $changes -eq 0 ]; then echo "$line" > "$res/$key.done"; else fail=1; fi
+	# kept only now, the verdict whole (a run stopped halfway keeps nothing)
+	touch "$res/messages"
+	if [ $new -eq 0 ] && [ $changes -eq 0 ]; then
+		echo "$line" > "$res/$key.done"
+	else
+		cp "$res/messages" "$res/$key.messages"
+		echo "$line" > "$res/$key.failed"
+		fail=1
+	fi
 done
 git -C "$wt" checkout -q --detach "$tip"
 
