@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The archs stage's own test: the series plus a planted patch that adds a function without a
 # prototype (a W=1 and a sparse warning) and takes away the genksyms guard of 5/8 (so that the
-# CRCs of mm/gup.c's exports change) must fail archs.sh on amd64, naming both. Results go to
+# CRCs of mm/gup.c's exports change) must fail archs.sh on amd64, naming both; run again with
+# the same inputs, it must replay that kept verdict with the same messages. Results go to
 # build/archs-planted; the worktree and O= directory are the stage's own (run it after
 # archs.sh, never beside it).
 . "$(dirname "$0")/lib.sh"
@@ -37,13 +38,24 @@ PY
 } > "$tmp/9999-planted.patch"
 grep -q '^diff --git a/mm/gup.c b/mm/gup.c$' "$tmp/9999-planted.patch" || die "the planted patch has no mm/gup.c diff"
 echo 9999-planted.patch >> "$tmp/series"
-out=$(env PATCHDIR="$tmp" ARCHS_OUT="$BUILD/archs-planted" "$TOP/scripts/archs.sh" amd64 2>&1) && rc=0 || rc=$?
-echo "$out" | grep -E 'new warning|kABI: the CRC|kept verdict|ERROR' | head -9
-[ $rc -ne 0 ] || die "archs.sh passed a series with a planted warning and CRC change"
-grep -Eq "amd64: new warning after 9/9999-planted.patch: mm/gup.c: warning: no previous prototype for .gup_planted_no_prototype." <<<"$out" ||
-	die "archs.sh did not name the planted W=1 warning"
-grep -q "amd64: new warning after 9/9999-planted.patch: mm/gup.c: warning: symbol 'gup_planted_no_prototype' was not declared" <<<"$out" ||
-	die "archs.sh did not name the planted sparse warning"
-grep -q 'amd64: kABI: the CRC of pin_user_pages_fast (mm/gup.o) changes' <<<"$out" ||
-	die "archs.sh did not name the planted CRC change"
-info "archs selftest: the planted W=1 and sparse warnings and the CRC change are each named, and the stage fails"
+# planted: run archs.sh on the planted series; it must fail, naming each planted finding.
+planted() {
+	out=$(env PATCHDIR="$tmp" ARCHS_OUT="$BUILD/archs-planted" "$TOP/scripts/archs.sh" amd64 2>&1) && rc=0 || rc=$?
+	echo "$out" | grep -E 'new warning|kABI: the CRC|kept verdict|ERROR' | head -9
+	[ $rc -ne 0 ] || die "archs.sh passed a series with a planted warning and CRC change"
+	grep -Eq "amd64: new warning after 9/9999-planted.patch: mm/gup.c: warning: no previous prototype for .gup_planted_no_prototype." <<<"$out" ||
+		die "archs.sh did not name the planted W=1 warning"
+	grep -q "amd64: new warning after 9/9999-planted.patch: mm/gup.c: warning: symbol 'gup_planted_no_prototype' was not declared" <<<"$out" ||
+		die "archs.sh did not name the planted sparse warning"
+	grep -q 'amd64: kABI: the CRC of pin_user_pages_fast (mm/gup.o) changes' <<<"$out" ||
+		die "archs.sh did not name the planted CRC change"
+}
+planted
+first=$(grep -E '^amd64: (new warning|kABI)' <<<"$out")
+# The same inputs again: the kept failing verdict must be replayed, whole, not passed or lost
+# (the first run above computed it, or replayed one kept by an earlier make check).
+planted
+grep -q 'amd64: kept verdict, failed' <<<"$out" || die "a second run with the same inputs did not replay the kept verdict"
+[ "$(grep -E '^amd64: (new warning|kABI)' <<<"$out")" = "$first" ] ||
+	die "the replayed verdict's messages differ from the verdict's own"
+info "archs selftest: the planted W=1 and sparse warnings and the CRC change are each named, and the stage fails; run again, the kept verdict is replayed with the same $(wc -l <<<"$first") messages"
