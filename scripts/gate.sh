@@ -13,8 +13,12 @@
 # Everything runs in a throwaway worktree; the kernel work tree is not touched.
 # PATCHDIR=dir checks another series (default patches/). GATE_CHECKS="checkpatch apply" runs
 # only those (the harness's own tests plant one finding and need one check; default: all six).
+# A passing verdict is kept, as a kernel image is, under a key of everything it is a function
+# of (the base's tree, the patch files, the checks asked for, the test kernel's .config that
+# sparse-w1 builds with, the tools' versions and the gate's own scripts): a run with the same
+# key replays it. A failing one is never kept. GATE_CACHE=0 runs every check again.
 . "$(dirname "$0")/lib.sh"
-need git perl python3 spatch ocamlopt /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
+need git perl python3 spatch ocamlopt gcc sparse /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
 export LC_ALL=C
 PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
@@ -22,6 +26,28 @@ git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree
 mapfile -t series < <(series_files)
 [ ${#series[@]} -gt 0 ] || die "$PATCHDIR/series lists no patches"
 COCCI_TIMEOUT=${COCCI_TIMEOUT:-120}   # seconds per spatch run
+all_checks="checkpatch apply kernel-doc rst coccinelle sparse-w1"
+checks=${GATE_CHECKS:-$all_checks}
+for c in $checks; do
+	grep -qw -- "$c" <<<"$all_checks" || die "GATE_CHECKS: unknown check $c (checks: $all_checks)"
+done
+
+# The kept verdict: its key, and a replay when the same inputs passed before.
+key=$( {
+	git -C "$TREE" rev-parse 'base^{tree}'
+	(cd "$PATCHDIR" && sha1sum series ./*.patch)
+	echo "$checks $COCCI_TIMEOUT"
+	! grep -qw sparse-w1 <<<"$checks" || sha1sum < "$BUILD/out/test/.config" 2>/dev/null || echo "no test kernel config"
+	spatch --version 2>&1 | head -1; sparse --version; gcc --version | head -1; perl -e 'print "$^V\n"'
+	python3 -c 'import docutils; print(docutils.__version__)' 2>&1
+	cat "$0" "$TOP/scripts/gate-build.sh" "$TOP/scripts/lib.sh" | sha1sum
+} | sha1sum | cut -c1-16)
+kept=$BUILD/gate/$key.passed
+if [ "${GATE_CACHE:-1}" != 0 ] && [ -f "$kept" ]; then
+	echo "gate: kept verdict, passed (the same base, patches, checks, config, tools and scripts passed on $(date -r "$kept" '+%F %T'); GATE_CACHE=0 runs the checks again)"
+	cat "$kept"
+	exit 0
+fi
 
 tmp=$(mktemp -d)
 wt=$tmp/wt
@@ -308,23 +334,19 @@ check_sparse_w1() {
 }
 
 # ---- run ------------------------------------------------------------------------------------
-failed=()
+failed=() summaries=()
 run() { # run CHECK: call check_CHECK, print its summary line
 	check=$1 nfind=0 note=
 	local t0=$SECONDS rc=0 verdict=PASS
 	"check_${1//-/_}" || rc=$?
 	[ $rc -eq 0 ] || { verdict=FAIL; failed+=("$1"); }
-	echo "gate: $1: $verdict (${note:-$nfind findings}; $((SECONDS - t0))s)"
+	summaries+=("gate: $1: $verdict (${note:-$nfind findings}; $((SECONDS - t0))s)")
+	echo "${summaries[-1]}"
 }
-all_checks="checkpatch apply kernel-doc rst coccinelle sparse-w1"
-checks=${GATE_CHECKS:-$all_checks}
-for c in $checks; do
-	grep -qw -- "$c" <<<"$all_checks" || die "GATE_CHECKS: unknown check $c (checks: $all_checks)"
-done
 info "gate: ${#series[@]} patches from ${PATCHDIR/#"$TOP"\//}"
 ! grep -qw coccinelle <<<"$checks" || spatch_can_run_scripts
 for c in $all_checks; do
-	if grep -qw -- "$c" <<<"$checks"; then run "$c"; else echo "gate: $c: not run (GATE_CHECKS)"; fi
+	if grep -qw -- "$c" <<<"$checks"; then run "$c"; else summaries+=("gate: $c: not run (GATE_CHECKS)"); echo "${summaries[-1]}"; fi
 done
 cleanup
 trap - EXIT
@@ -334,3 +356,7 @@ if [ ${#failed[@]} -gt 0 ]; then
 	exit 1
 fi
 echo "gate: PASS ($nchecks checks; ${SECONDS}s)"
+# kept only now, the verdict whole: the summary line of every check and the gate's
+mkdir -p "$BUILD/gate"
+{ printf '%s\n' "${summaries[@]}"; echo "gate: PASS ($nchecks checks; ${SECONDS}s when computed)"; } > "$kept.part" &&
+	mv "$kept.part" "$kept"

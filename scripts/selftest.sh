@@ -73,10 +73,11 @@ grep -q 'WARNING: base package is linux-source-6.1 6.1.999-1 but the series was 
 result $? "base: a different base package version is named with both versions" "$out"
 expect_fail "base: a missing tarball is a one-line error" '^ERROR: base tarball .* not found' \
 	env TREE="$tmp/newtree" TARBALL="$tmp/none.tar.xz" "$TOP/scripts/base.sh"
+# (in an O= directory of its own that later runs reuse: kconfig's programs are built once)
 printf 'CONFIG_GUP_TEST=y\n# CONFIG_DEBUG_FS is not set\nCONFIG_NO_SUCH_OPTION_PLANTED=y\n' > "$tmp/bad.config"
 expect_fail "config: options that did not survive olddefconfig are named" \
 	'^ERROR: config options that did not survive olddefconfig: .*CONFIG_GUP_TEST=y.*CONFIG_NO_SUCH_OPTION_PLANTED' \
-	"$TOP/scripts/config.sh" "$tmp/out-config" "$TOP/config/kernel.config" "$tmp/bad.config"
+	"$TOP/scripts/config.sh" "$BUILD/out/selftest-config" "$TOP/config/kernel.config" "$tmp/bad.config"
 printf 'CONFIG_GUP_TEST=y\n' > "$tmp/good.config"
 printf 'CONFIG_GUP_TEST=y\nCONFIG_DEBUG_FS=y\n' > "$tmp/dotconfig"
 "$TOP/scripts/config-check.sh" "$tmp/dotconfig" "$tmp/good.config"
@@ -222,9 +223,15 @@ expect_fail "series: without a git identity the mailing-list series is refused i
 	'^ERROR: git config user.name and user.email are not set' \
 	env GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "$TOP/scripts/mail-series.sh"
 
-# Gate: planted style violation (the build checks are covered above)
+# Gate: its kept verdict, and a planted style violation (the build checks are covered above).
+# The clean series passes checkpatch, and a second run with the same inputs replays that kept
+# verdict; the same directory with one patch changed is checked again and fails.
 if [ -x "$TOP/scripts/gate.sh" ]; then
 	mkdir -p "$tmp/ws" && cp "$TOP"/patches/*.patch "$TOP/patches/series" "$tmp/ws/"
+	env PATCHDIR="$tmp/ws" GATE_CHECKS=checkpatch "$TOP/scripts/gate.sh" >"$tmp/gate1.out" 2>&1 &&
+		out=$(env PATCHDIR="$tmp/ws" GATE_CHECKS=checkpatch "$TOP/scripts/gate.sh" 2>&1) &&
+		grep -q '^gate: kept verdict, passed' <<<"$out" && grep -q '^gate: checkpatch: PASS' <<<"$out"
+	result $? "gate: a second run with the same inputs replays the kept passing verdict" "$(cat "$tmp/gate1.out"; echo "${out:-}")"
 	victim=$(series_files | sed -n 3p)
 	sed -i '0,/^+\t/s/^+\t\(.*\)$/+\t\1 /' "$tmp/ws/$victim"
 	expect_fail "gate: a patch with trailing whitespace fails checkpatch, named" "$victim" \
