@@ -14,10 +14,14 @@
 # what fails compiling is never kept. ARCHS_CACHE=0 rebuilds whatever is kept.
 # Usage: archs.sh [ARCH...]   (default: $ARCHS or amd64 arm64 ppc64el s390x i386)
 # PATCHDIR: another series (default patches/); ARCHS_OUT: where the results go (build/archs).
+# ARCHS_STEPS: all (default: the base and every patch) or ends (the base and the tip only: the
+# planted self-test, whose findings are all in its last patch).
 . "$(dirname "$0")/lib.sh"
 need git gcc ccache sparse xz flex bison bc perl
 export LC_ALL=C
 [ $# -gt 0 ] || set -- ${ARCHS:-amd64 arm64 ppc64el s390x i386}
+ARCHS_STEPS=${ARCHS_STEPS:-all}
+case $ARCHS_STEPS in all | ends) ;; *) die "ARCHS_STEPS=$ARCHS_STEPS: all or ends" ;; esac
 PATCHDIR=${PATCHDIR:-$TOP/patches}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
@@ -104,7 +108,7 @@ for a in "$@"; do
 	cfgver=$(cat "$cfg.version")
 	out=$BUILD/out/arch-$a
 	res=$outroot/$a
-	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; echo "$allowed"; cat "$0" "$TOP/scripts/lib.sh" | sha1sum; } | sha1sum | cut -c1-16)
+	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; echo "$allowed $ARCHS_STEPS"; cat "$0" "$TOP/scripts/lib.sh" | sha1sum; } | sha1sum | cut -c1-16)
 	if [ "${ARCHS_CACHE:-1}" != 0 ] && [ -f "$res/$key.done" ]; then
 		info "$a: kept verdict, passed (the same steps, config, compiler and sparse passed before; ARCHS_CACHE=0 rebuilds)"
 		cat "$res/$key.done" >> "$summary"
@@ -139,12 +143,14 @@ for a in "$@"; do
 	[ ${#objs[@]} -gt 0 ] || die "$a: Debian's config builds none of the ${#sources[@]} sources"
 	printf '%s\n' "${objs[@]}" > "$res/objects"
 
-	new=0
+	new=0 last=$((${#commits[@]} - 1)) prevc= nsteps=0
 	for i in "${!commits[@]}"; do
+		[ "$ARCHS_STEPS" = all ] || [ "$i" -eq 0 ] || [ "$i" -eq $last ] || continue
+		nsteps=$((nsteps + 1))
 		git -C "$wt" checkout -q --detach "${commits[$i]}"
-		info "$a: compiling step $i of $((${#commits[@]} - 1)) (${labels[$i]})"
+		info "$a: compiling step $i of $last (${labels[$i]})"
 		log=$res/step$i.log
-		if [ "$i" -gt 0 ] && [ -z "$(git -C "$wt" diff --name-only "${commits[$((i - 1))]}" "${commits[$i]}" -- . "${NOT_BUILT[@]/#/:!}")" ]; then
+		if [ -n "$prevc" ] && [ -z "$(git -C "$wt" diff --name-only "$prevc" "${commits[$i]}" -- . "${NOT_BUILT[@]/#/:!}")" ]; then
 			# Documentation/ or the selftests only (lib.sh's NOT_BUILT): make would rebuild nothing.
 			echo "step ${labels[$i]} changes no file the kernel build reads: nothing to compile" > "$log"
 		elif ! "${M[@]}" W=1 C=1 "${objs[@]}" >"$log" 2>&1; then
@@ -159,9 +165,9 @@ for a in "$@"; do
 				sed "s|^|$a: new warning after ${labels[$i]}: |" "$res/new$i" | tee -a "$res/messages" >&2
 			fi
 		fi
-		[ "$i" -gt 0 ] && [ "$i" -lt $((${#commits[@]} - 1)) ] || symvers "${objs[@]}" > "$res/crc$i"
+		[ "$i" -gt 0 ] && [ "$i" -lt $last ] || symvers "${objs[@]}" > "$res/crc$i"
+		prevc=${commits[$i]}
 	done
-	last=$((${#commits[@]} - 1))
 	# kABI: the same symbols, each with the same CRC, or listed in the cover letter
 	join -a1 -a2 -e - -o 0,1.2,2.2,1.3 <(cut -d' ' -f1,2,3 "$res/crc0") <(cut -d' ' -f1,2 "$res/crc$last") > "$res/kabi"
 	changes=0
@@ -174,9 +180,9 @@ for a in "$@"; do
 			changes=$((changes + 1))
 		fi
 	done < "$res/kabi"
-	line=$(printf '%-8s %-22s %7s %5s %12s %9s %11s' "$a" "$cfgver $flavour" ${#objs[@]} ${#commits[@]} $new "$(wc -l < "$res/kabi")" $changes)
+	line=$(printf '%-8s %-22s %7s %5s %12s %9s %11s' "$a" "$cfgver $flavour" ${#objs[@]} $nsteps $new "$(wc -l < "$res/kabi")" $changes)
 	echo "$line" >> "$summary"
-	info "$a: ${#objs[@]} objects at ${#commits[@]} steps, $new new warnings, $changes unexplained CRC changes ($((SECONDS - t0))s)"
+	info "$a: ${#objs[@]} objects at $nsteps steps, $new new warnings, $changes unexplained CRC changes ($((SECONDS - t0))s)"
 	# kept only now, the verdict whole (a run stopped halfway keeps nothing)
 	touch "$res/messages"
 	if [ $new -eq 0 ] && [ $changes -eq 0 ]; then

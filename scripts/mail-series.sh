@@ -8,7 +8,7 @@
 # upstream." above the text), with its "How this differs from upstream" paragraph as the
 # backport note above the sign-off.
 # Then prove it: the mailed patches, applied with git am at 'base', give the series tip's tree.
-# Works in throwaway worktrees; the kernel work tree is not touched.
+# Works in a throwaway worktree; the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
 need git perl python3
 src=$TOP/patches/cover-letter.txt
@@ -39,7 +39,7 @@ fi
 tmp=$(mktemp -d)
 cleanup() {
 	set +e
-	for w in "$tmp/tip" "$tmp/check" "$tmp/orig"; do git -C "$TREE" worktree remove --force "$w" >/dev/null 2>&1; done
+	git -C "$TREE" worktree remove --force "$tmp/tip" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -164,15 +164,19 @@ SUBJECT=$subject awk -v blurb="$tmp/blurb" '
 	{ print }' "$cover" > "$tmp/cover" && mv "$tmp/cover" "$cover"
 ! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE \*\*\*' "$cover" || die "the cover letter still has git's placeholders"
 
-# The proof: what is mailed applies at base and gives the tip's tree, from the sender.
-worktree "$tmp/check"
+# The proof: what is mailed applies at base and gives the tip's tree, from the sender. Both
+# applied in the same worktree, back at base each time (a checkout that rewrites only the
+# files the series changes, where a new worktree writes out the whole kernel tree).
+rebase_wt() { git -C "$tmp/tip" checkout -q -f --detach base || die "cannot check out 'base' in the worktree"; }
 mailed=()
 for p in "$out"/v"$version"-*.patch; do [ "$p" = "$cover" ] || mailed+=("$p"); done
 [ ${#mailed[@]} -eq ${#patches[@]} ] || die "wrote ${#mailed[@]} patches for a series of ${#patches[@]}"
-am "$tmp/check" "${mailed[@]}"
-worktree "$tmp/orig"
-am "$tmp/orig" "${patches[@]}"
-[ "$(git -C "$tmp/check" rev-parse "HEAD^{tree}")" = "$(git -C "$tmp/orig" rev-parse "HEAD^{tree}")" ] ||
+rebase_wt
+am "$tmp/tip" "${mailed[@]}"
+mailed_tree=$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")
+rebase_wt
+am "$tmp/tip" "${patches[@]}"
+[ "$mailed_tree" = "$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")" ] ||
 	die "the mailed patches applied at base do not give the tree of patches/series"
 for p in "${mailed[@]}"; do
 	grep -qxF "From: $name <$email>" "$p" && grep -qxF "Signed-off-by: $name <$email>" "$p" ||
