@@ -10,7 +10,7 @@
 #   coccinelle  new reports of the kernel's semantic patches on the .c files the series touches
 #   sparse-w1   sparse (C=2) and W=1: scripts/gate-build.sh (needs the build directory)
 # "New" means at the series tip but not at the base, compared without line numbers.
-# Everything runs in a throwaway worktree; the kernel work tree is not touched.
+# Everything runs in the gate's own worktree (build/gate/wt); the kernel work tree is not touched.
 # PATCHDIR=dir checks another series (default patches/). GATE_CHECKS="checkpatch apply" runs
 # only those (the harness's own tests plant one finding and need one check; default: all six).
 # A passing verdict is kept, as a kernel image is, under a key of everything it is a function
@@ -18,7 +18,7 @@
 # sparse-w1 builds with, the tools' versions and the gate's own scripts): a run with the same
 # key replays it. A failing one is never kept. GATE_CACHE=0 runs every check again.
 . "$(dirname "$0")/lib.sh"
-need git perl python3 spatch ocamlopt gcc sparse /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
+need git perl python3 spatch ocamlopt gcc sparse flock /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
 export LC_ALL=C
 PATCHDIR=$(cd "${PATCHDIR:-$TOP/patches}" 2>/dev/null && pwd) || die "PATCHDIR ${PATCHDIR:-} not found"
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
@@ -50,15 +50,28 @@ if [ "${GATE_CACHE:-1}" != 0 ] && [ -f "$kept" ]; then
 fi
 
 tmp=$(mktemp -d)
-wt=$tmp/wt
 cleanup() {
 	set +e
-	git -C "$TREE" worktree remove --force "$wt" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-git -C "$TREE" worktree add -q --detach "$wt" base >"$tmp/wt.log" 2>&1 ||
-	die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
+# The worktree the checks run in is kept under build/gate/wt and put back at 'base' for each
+# run: a checkout that rewrites the few files the series changed, where a new worktree writes
+# out the whole kernel tree (about 30 s here, every run). One gate at a time uses it.
+wt=$BUILD/gate/wt
+mkdir -p "$BUILD/gate"
+exec 9>"$BUILD/gate/lock"
+flock 9 || die "cannot lock $BUILD/gate/lock"
+if [ -e "$wt/.git" ]; then
+	rm -rf "$(git -C "$wt" rev-parse --git-dir)/rebase-apply"
+	{ git -C "$wt" checkout -q -f --detach base && git -C "$wt" clean -q -f -d -x; } >"$tmp/wt.log" 2>&1 ||
+		die "cannot put the gate's worktree $wt back at 'base': $(tail -1 "$tmp/wt.log")"
+else
+	rm -rf "$wt"
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$wt" base >"$tmp/wt.log" 2>&1 ||
+		die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
+fi
 applied=
 
 finding() { printf 'gate: %s: %s\n' "$check" "$*"; nfind=$((nfind + 1)); }
