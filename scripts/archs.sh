@@ -46,13 +46,7 @@ done
 
 # The steps: a worktree of the kernel tree at the base, the series applied there as commits.
 wt=$BUILD/linux-archs
-if [ ! -e "$wt/.git" ]; then
-	rm -rf "$wt"
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$wt" base || die "cannot make a worktree at $wt"
-fi
-git -C "$wt" checkout -q -f --detach base || die "cannot check out the base in $wt"
-rm -rf "$(git -C "$wt" rev-parse --git-dir)/rebase-apply"
+base_worktree "$wt"
 labels=(base) commits=("$(git -C "$wt" rev-parse HEAD)")
 n=0
 while read -r p; do

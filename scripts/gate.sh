@@ -39,7 +39,7 @@ key=$( {
 	echo "$checks $COCCI_TIMEOUT"
 	! grep -qw sparse-w1 <<<"$checks" || sha1sum < "$BUILD/out/test/.config" 2>/dev/null || echo "no test kernel config"
 	spatch --version 2>&1 | head -1; sparse --version; gcc --version | head -1; perl -e 'print "$^V\n"'
-	python3 -c 'import docutils; print(docutils.__version__)' 2>&1
+	python3 --version; python3 -c 'import docutils; print(docutils.__version__)' 2>&1
 	cat "$0" "$TOP/scripts/gate-build.sh" "$TOP/scripts/lib.sh" | sha1sum
 } | sha1sum | cut -c1-16)
 kept=$BUILD/gate/$key.passed
@@ -62,16 +62,7 @@ wt=$BUILD/gate/wt
 mkdir -p "$BUILD/gate"
 exec 9>"$BUILD/gate/lock"
 flock 9 || die "cannot lock $BUILD/gate/lock"
-if [ -e "$wt/.git" ]; then
-	rm -rf "$(git -C "$wt" rev-parse --git-dir)/rebase-apply"
-	{ git -C "$wt" checkout -q -f --detach base && git -C "$wt" clean -q -f -d -x; } >"$tmp/wt.log" 2>&1 ||
-		die "cannot put the gate's worktree $wt back at 'base': $(tail -1 "$tmp/wt.log")"
-else
-	rm -rf "$wt"
-	git -C "$TREE" worktree prune
-	git -C "$TREE" worktree add -q --detach "$wt" base >"$tmp/wt.log" 2>&1 ||
-		die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
-fi
+base_worktree "$wt"
 applied=
 
 finding() { printf 'gate: %s: %s\n' "$check" "$*"; nfind=$((nfind + 1)); }
@@ -370,6 +361,5 @@ if [ ${#failed[@]} -gt 0 ]; then
 fi
 echo "gate: PASS ($nchecks checks; ${SECONDS}s)"
 # kept only now, the verdict whole: the summary line of every check and the gate's
-mkdir -p "$BUILD/gate"
 { printf '%s\n' "${summaries[@]}"; echo "gate: PASS ($nchecks checks; ${SECONDS}s when computed)"; } > "$kept.part" &&
 	mv "$kept.part" "$kept"

@@ -44,6 +44,19 @@ arch_worktree() {
 	git -C "$BUILD/linux" worktree prune
 	git -C "$BUILD/linux" worktree add -q --detach "$TREE" base || die "cannot make a worktree at $TREE"
 }
+# base_worktree DIR: a worktree of the kernel tree at DIR, kept between runs and put back at
+# 'base' with nothing else in it: a checkout rewrites only the files changed since, where a new
+# worktree writes out the whole kernel tree (make archs, the gate).
+base_worktree() {
+	if [ ! -e "$1/.git" ]; then
+		rm -rf "$1"
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$1" base || die "cannot make a worktree at $1"
+	fi
+	rm -rf "$(git -C "$1" rev-parse --git-dir)/rebase-apply"
+	git -C "$1" checkout -q -f --detach base && git -C "$1" clean -q -f -d -x ||
+		die "cannot put the worktree $1 back at 'base'"
+}
 # The test kernels' configuration: base, control, patched, every patch step and the mutants.
 # tinyconfig + what the guest needs + the debug options + KASAN + fault injection (inert until
 # a test sets it up): one configuration, so every kernel the proof boots runs under lockdep,
