@@ -8,10 +8,11 @@
 #   kABI      the CRC (#SYMVER, MODVERSIONS) of every symbol those objects export, at the base
 #             and at the tip: a change fails unless patches/cover-letter.txt has "kABI: SYMBOL"
 # Objects only, no kernel is linked. Each architecture's verdict is kept under build/archs,
-# keyed by everything it is a function of (the steps' trees, Debian's config, the compiler,
-# sparse, this script): an unchanged input is not rebuilt, as a kernel image is not. A failing
-# verdict is kept too and replayed with its messages (the planted self-test's, every run):
-# what fails compiling is never kept. ARCHS_CACHE=0 rebuilds whatever is kept.
+# keyed by everything it is a function of (the steps' trees, without what no kernel build
+# reads; Debian's config, the compiler, sparse, this script): an unchanged input is not
+# rebuilt, as a kernel image is not. A failing verdict is kept too and replayed with its
+# messages (the planted self-test's, every run): what fails compiling is never kept.
+# ARCHS_CACHE=0 rebuilds whatever is kept.
 # Usage: archs.sh [ARCH...]   (default: $ARCHS or amd64 arm64 ppc64el s390x i386)
 # PATCHDIR: another series (default patches/); ARCHS_OUT: where the results go (build/archs).
 # ARCHS_STEPS: all (default: the base and every patch) or ends (the base and the tip only: the
@@ -56,7 +57,11 @@ while read -r p; do
 	labels+=("$n/$p") commits+=("$(git -C "$wt" rev-parse HEAD)")
 done < <(series_files)
 tip=${commits[-1]}
-trees=$(for c in "${commits[@]}"; do git -C "$wt" rev-parse "$c^{tree}"; done)
+# Each step as the base's tree and its diff from the base without what no kernel build reads
+# (lib.sh's NOT_BUILT: Documentation/, the selftests), for the verdicts' keys: a change to the
+# selftests' patch keeps them.
+trees=$(git -C "$wt" rev-parse "base^{tree}"
+	for c in "${commits[@]}"; do git -C "$wt" diff --full-index base "$c" -- . "${NOT_BUILT[@]/#/:!}" | sha1sum; done)
 
 # What to compile: the .c files the series changes, and the .c files that include a header
 # it changes ("internal.h" from mm/ and its subdirectories, <linux/x.h> from anywhere).

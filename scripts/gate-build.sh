@@ -21,27 +21,24 @@ tip=$(git -C "$TREE" rev-parse HEAD)
 objs=$(git -C "$TREE" diff --name-only base "$tip" | grep -E '^(mm|fs|kernel|lib|include|arch/x86)/.*\.c$' | sed 's/\.c$/.o/' || true)
 [ -n "$objs" ] || { info "gate-build: the series touches no built C file"; exit 0; }
 
-check() { # check LABEL: sparse + W=1 warnings of the touched objects, without line numbers
-	for o in $objs; do
-		rm -f "$out/$o"
-		make -s -C "$TREE" O="$out" ARCH=x86_64 CC="ccache gcc" C=2 W=1 "$o" 2>&1 >/dev/null |
-			grep -E 'warning:|error:' | sed -E 's/:[0-9]+:[0-9]+:/:/; s/^.*\/(mm|fs|kernel|lib|include|arch)\//\1\//' |
-			sort > "$work/$1.$(echo "$o" | tr / _)" || true
-	done
+# check LABEL: sparse + W=1 warnings of the touched objects, without line numbers; one make
+# for all of them (each make of the kernel tree costs seconds before it compiles anything)
+check() {
+	(cd "$out" && rm -f $objs)
+	make -s -C "$TREE" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" -k C=2 W=1 $objs 2>&1 >/dev/null |
+		grep -E 'warning:|error:' | sed -E 's/:[0-9]+:[0-9]+:/:/; s/^.*\/(mm|fs|kernel|lib|include|arch)\//\1\//' |
+		sort > "$work/$1" || true
 }
 check tip
 git -C "$TREE" checkout -q --detach base
 check base
 git -C "$TREE" checkout -q --detach "$tip"
 new=0
-for f in "$work"/tip.*; do
-	b=$work/base.${f#"$work"/tip.}
-	extra=$(comm -13 "$b" "$f")
-	if [ -n "$extra" ]; then
-		new=1
-		printf '%s\n' "$extra" | sed 's/^/gate-build: new warning: /'
-	fi
-done
+extra=$(comm -13 "$work/base" "$work/tip")
+if [ -n "$extra" ]; then
+	new=1
+	printf '%s\n' "$extra" | sed 's/^/gate-build: new warning: /'
+fi
 # Rebuild the touched objects with the normal flags, so the next kernel build is unaffected.
 for o in $objs; do rm -f "$out/$o"; done
 [ $new -eq 0 ] || die "sparse/W=1: the series adds warnings (listed above)"
