@@ -7,9 +7,9 @@
 #   series    a fragment to append to debian/patches/series as is: a heading, then the patches
 #   config    the Kconfig options the tests need (config/kernel.config and clients.config)
 # Then check that the patches apply in that order at 'base' with zero fuzz, as quilt does
-# (patch -p1 -F0), in a throwaway worktree; the kernel work tree is not touched.
+# (patch -p1 -F0), in a worktree of its own (build/wt-distro); the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
-need git patch
+need git patch flock
 out=$BUILD/distro
 sub=features/all/gup-longterm
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
@@ -17,12 +17,7 @@ mapfile -t patches < <(series_files)
 [ ${#patches[@]} -gt 0 ] || die "patches/series lists no patches"
 
 tmp=$(mktemp -d)
-cleanup() {
-	set +e
-	git -C "$TREE" worktree remove --force "$tmp/wt" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'rm -rf "$tmp"' EXIT
 
 # dep3 PATCH: PATCH with DEP-3 headers after its Subject: (git format-patch headers are DEP-3
 # too). A patch whose message names "Upstream: commit <sha>" is a backport of that commit,
@@ -84,10 +79,14 @@ for entry in $(grep -v '^#' "$out/series"); do
 done
 
 # The check: every patch applies in series order at base, with zero fuzz and no offset.
-git -C "$TREE" worktree add -q --detach "$tmp/wt" base >"$tmp/wt.log" 2>&1 ||
-	die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
+# In a worktree kept between runs (build/wt-distro, one run at a time) and put back at base:
+# a new worktree would write out the whole kernel tree every run.
+wt=$BUILD/wt-distro
+exec 9>"$wt.lock"
+flock 9 || die "cannot lock $wt.lock"
+base_worktree "$wt"
 while read -r entry; do
-	patch -d "$tmp/wt" -p1 -F0 -N --no-backup-if-mismatch -r - < "$out/$entry" >"$tmp/patch.log" 2>&1 ||
+	patch -d "$wt" -p1 -F0 -N --no-backup-if-mismatch -r - < "$out/$entry" >"$tmp/patch.log" 2>&1 ||
 		die "$entry does not apply with zero fuzz: $(grep -m1 -iE 'fail|reject|error|malformed' "$tmp/patch.log")"
 	! grep -q '(offset ' "$tmp/patch.log" || die "$entry applies only with an offset: $(grep -m1 '(offset ' "$tmp/patch.log")"
 done < <(grep -v '^#' "$out/series")

@@ -8,9 +8,9 @@
 # upstream." above the text), with its "How this differs from upstream" paragraph as the
 # backport note above the sign-off.
 # Then prove it: the mailed patches, applied with git am at 'base', give the series tip's tree.
-# Works in a throwaway worktree; the kernel work tree is not touched.
+# Works in a worktree of its own (build/wt-series); the kernel work tree is not touched.
 . "$(dirname "$0")/lib.sh"
-need git perl python3
+need git perl python3 flock
 src=$TOP/patches/cover-letter.txt
 out=$BUILD/series
 [ -f "$src" ] || die "cover letter source $src not found"
@@ -37,16 +37,7 @@ if [ -n "$listed" ] && { [ "$(wc -l <<<"$listed")" -ne "$n" ] || grep -qv "/$n\$
 fi
 
 tmp=$(mktemp -d)
-cleanup() {
-	set +e
-	git -C "$TREE" worktree remove --force "$tmp/tip" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-worktree() { # worktree DIR: a fresh worktree at 'base'
-	git -C "$TREE" worktree add -q --detach "$1" base >"$tmp/wt.log" 2>&1 ||
-		die "cannot create a worktree at 'base': $(tail -1 "$tmp/wt.log")"
-}
+trap 'rm -rf "$tmp"' EXIT
 am() { # am DIR PATCH...: apply with git am (zero fuzz, no 3-way) or die naming the patch
 	local d=$1 p
 	shift
@@ -108,11 +99,16 @@ PY
 mailpatches=()
 for p in "${patches[@]}"; do mailpatches+=("$tmp/mail/$(basename "$p")"); done
 
-worktree "$tmp/tip"
-am "$tmp/tip" "${mailpatches[@]}"
+# A worktree of the kernel tree kept between runs (build/wt-series, one run at a time), put
+# back at base: a new worktree would write out the whole kernel tree (~20 s) every run.
+wt=$BUILD/wt-series
+exec 9>"$wt.lock"
+flock 9 || die "cannot lock $wt.lock"
+base_worktree "$wt"
+am "$wt" "${mailpatches[@]}"
 
 # To: the maintainers; Cc: reviewers and lists (run from the tree: it reads MAINTAINERS).
-maint() { (cd "$tmp/tip" && ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" "${mailpatches[@]}"); }
+maint() { (cd "$wt" && ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback "$@" "${mailpatches[@]}"); }
 maint --no-r --no-l > "$tmp/to" || die "get_maintainer.pl failed"
 maint --no-m > "$tmp/cc" || die "get_maintainer.pl failed"
 mapfile -t to < "$tmp/to"
@@ -154,7 +150,7 @@ PY
 
 rm -rf "$out"
 mkdir -p "$out"
-git -C "$tmp/tip" format-patch -q --cover-letter --base="$base" -v "$version" --thread -o "$out" \
+git -C "$wt" format-patch -q --cover-letter --base="$base" -v "$version" --thread -o "$out" \
 	"${to[@]/#/--to=}" "${cc[@]/#/--cc=}" base..HEAD || die "git format-patch failed"
 cover=$out/v$version-0000-cover-letter.patch
 [ -f "$cover" ] || die "git format-patch wrote no cover letter"
@@ -167,16 +163,16 @@ SUBJECT=$subject awk -v blurb="$tmp/blurb" '
 # The proof: what is mailed applies at base and gives the tip's tree, from the sender. Both
 # applied in the same worktree, back at base each time (a checkout that rewrites only the
 # files the series changes, where a new worktree writes out the whole kernel tree).
-rebase_wt() { git -C "$tmp/tip" checkout -q -f --detach base || die "cannot check out 'base' in the worktree"; }
+rebase_wt() { git -C "$wt" checkout -q -f --detach base || die "cannot check out 'base' in the worktree"; }
 mailed=()
 for p in "$out"/v"$version"-*.patch; do [ "$p" = "$cover" ] || mailed+=("$p"); done
 [ ${#mailed[@]} -eq ${#patches[@]} ] || die "wrote ${#mailed[@]} patches for a series of ${#patches[@]}"
 rebase_wt
-am "$tmp/tip" "${mailed[@]}"
-mailed_tree=$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")
+am "$wt" "${mailed[@]}"
+mailed_tree=$(git -C "$wt" rev-parse "HEAD^{tree}")
 rebase_wt
-am "$tmp/tip" "${patches[@]}"
-[ "$mailed_tree" = "$(git -C "$tmp/tip" rev-parse "HEAD^{tree}")" ] ||
+am "$wt" "${patches[@]}"
+[ "$mailed_tree" = "$(git -C "$wt" rev-parse "HEAD^{tree}")" ] ||
 	die "the mailed patches applied at base do not give the tree of patches/series"
 for p in "${mailed[@]}"; do
 	grep -qxF "From: $name <$email>" "$p" && grep -qxF "Signed-off-by: $name <$email>" "$p" ||
