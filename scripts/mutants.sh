@@ -26,7 +26,7 @@ confsum=$(sha1sum < "$BUILD/out/test/.config" | cut -c1-12)
 trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$TREE" reset -q --hard "$tip"' EXIT
 
 # One short boot: gup_longterm over ext4, xfs, tmpfs and 2M hugetlbfs, 2 GiB and 2M pages
-# only (a 1G huge page is zeroed at every fault: minutes under TCG, and no mutant needs it).
+# only (a 1G huge page takes seconds to clear under TCG, and no mutant needs it).
 boot() { # boot IMAGE DIR TEST ARGS...
 	local img=$1 dir=$2 t=$3
 	shift 3
