@@ -15,8 +15,7 @@ for f in "$@"; do [ -f "$f" ] || die "config fragment $f not found"; frags+=("$(
 # scripts/, the top Makefile and the tiny configs, none of which the series changes. With the
 # same ones as the .config in OUTDIR was made from (its key beside it, .config.key), that
 # .config is kept: make tinyconfig, merge_config.sh and olddefconfig take 16 s, at every
-# kernels.sh (make check runs it about ten times). A changed .config or a failed check keeps
-# nothing.
+# kernels.sh (eight in make check). A changed .config or a failed check keeps nothing.
 kpaths=(':(glob)**/Kconfig*' scripts Makefile kernel/configs ':(glob)arch/*/configs')
 key=$( { echo "$KARCH $CROSS"; "${CROSS}gcc" --version | head -1
 	for t in as ld; do "$("${CROSS}gcc" -print-prog-name=$t)" --version | head -1; done
