@@ -18,7 +18,7 @@
 # ARCHS_STEPS: all (default: the base and every patch) or ends (the base and the tip only: the
 # planted self-test, whose findings are all in its last patch).
 . "$(dirname "$0")/lib.sh"
-need git gcc ccache sparse xz flex bison bc perl
+need git gcc ccache sparse xz flex bison bc perl flock
 export LC_ALL=C
 [ $# -gt 0 ] || set -- ${ARCHS:-amd64 arm64 ppc64el s390x i386}
 ARCHS_STEPS=${ARCHS_STEPS:-all}

@@ -82,8 +82,6 @@ done
 # In a worktree kept between runs (build/wt-distro, one run at a time) and put back at base:
 # a new worktree would write out the whole kernel tree every run.
 wt=$BUILD/wt-distro
-exec 9>"$wt.lock"
-flock 9 || die "cannot lock $wt.lock"
 base_worktree "$wt"
 while read -r entry; do
 	patch -d "$wt" -p1 -F0 -N --no-backup-if-mismatch -r - < "$out/$entry" >"$tmp/patch.log" 2>&1 ||

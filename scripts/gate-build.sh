@@ -40,6 +40,6 @@ if [ -n "$extra" ]; then
 	printf '%s\n' "$extra" | sed 's/^/gate-build: new warning: /'
 fi
 # Rebuild the touched objects with the normal flags, so the next kernel build is unaffected.
-for o in $objs; do rm -f "$out/$o"; done
+(cd "$out" && rm -f $objs)
 [ $new -eq 0 ] || die "sparse/W=1: the series adds warnings (listed above)"
 info "gate-build: sparse (C=2) and W=1 on $(echo $objs | wc -w) touched objects: no new warnings"

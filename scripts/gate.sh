@@ -50,18 +50,12 @@ if [ "${GATE_CACHE:-1}" != 0 ] && [ -f "$kept" ]; then
 fi
 
 tmp=$(mktemp -d)
-cleanup() {
-	set +e
-	rm -rf "$tmp"
-}
+cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 # The worktree the checks run in is kept under build/gate/wt and put back at 'base' for each
 # run: a checkout that rewrites the few files the series changed, where a new worktree writes
 # out the whole kernel tree (about 30 s here, every run). One gate at a time uses it.
 wt=$BUILD/gate/wt
-mkdir -p "$BUILD/gate"
-exec 9>"$BUILD/gate/lock"
-flock 9 || die "cannot lock $BUILD/gate/lock"
 base_worktree "$wt"
 applied=
 

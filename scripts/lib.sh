@@ -46,8 +46,13 @@ arch_worktree() {
 }
 # base_worktree DIR: a worktree of the kernel tree at DIR, kept between runs and put back at
 # 'base' with nothing else in it: a checkout rewrites only the files changed since, where a new
-# worktree writes out the whole kernel tree (make archs, the gate).
+# worktree writes out the whole kernel tree (make archs, the gate, make series, make distro).
+# One run at a time uses it: the caller holds DIR.lock (flock) until it exits.
 base_worktree() {
+	local lock
+	mkdir -p "$(dirname "$1")"
+	exec {lock}>"$1.lock"
+	flock "$lock" || die "cannot lock $1.lock"
 	if [ ! -e "$1/.git" ]; then
 		rm -rf "$1"
 		git -C "$TREE" worktree prune

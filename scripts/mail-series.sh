@@ -100,10 +100,8 @@ mailpatches=()
 for p in "${patches[@]}"; do mailpatches+=("$tmp/mail/$(basename "$p")"); done
 
 # A worktree of the kernel tree kept between runs (build/wt-series, one run at a time), put
-# back at base: a new worktree would write out the whole kernel tree (~20 s) every run.
+# back at base: a new worktree would write out the whole kernel tree (16 s here) every run.
 wt=$BUILD/wt-series
-exec 9>"$wt.lock"
-flock 9 || die "cannot lock $wt.lock"
 base_worktree "$wt"
 am "$wt" "${mailpatches[@]}"
 
