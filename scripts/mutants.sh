@@ -95,10 +95,14 @@ done
 tap=$OUT/mutants.tap rows=$OUT/rows.tsv
 : > "$tap"; : > "$rows"
 n=0 status=0
-result() { # result ok|not-ok NAME BREAKS VERDICT KILLERS SECONDS
+# result ok|not-ok NAME BREAKS VERDICT KILLERS SECONDS: a TAP line and a table row, each one
+# line (a verdict's reasons may span lines: a crash marker and the lines after it)
+result() {
+	local -a f=("$2" "$3" "$4" "$5" "$6")
+	f=("${f[@]//[$'\t\n']/ }")
 	n=$((n + 1))
-	if [ "$1" = ok ]; then echo "ok $n - $2: $4" >> "$tap"; else echo "not ok $n - $2: $4" >> "$tap"; status=1; fi
-	printf '%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" "$6" >> "$rows"
+	if [ "$1" = ok ]; then echo "ok $n - ${f[0]}: ${f[2]}" >> "$tap"; else echo "not ok $n - ${f[0]}: ${f[2]}" >> "$tap"; status=1; fi
+	printf '%s\t%s\t%s\t%s\t%s\n' "${f[@]}" >> "$rows"
 	info "mutant $2: $4 (${6}s)"
 }
 
