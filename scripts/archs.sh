@@ -24,7 +24,6 @@ export LC_ALL=C
 ARCHS_STEPS=${ARCHS_STEPS:-all}
 case $ARCHS_STEPS in all | ends) ;; *) die "ARCHS_STEPS=$ARCHS_STEPS: all or ends" ;; esac
 PATCHDIR=${PATCHDIR:-$TOP/patches}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 git -C "$TREE" rev-parse -q --verify base >/dev/null || die "no kernel work tree with a 'base' tag at $TREE (run: make tree)"
 
 # ARCH -> kernel ARCH, cross compiler prefix, Debian flavour, options that must be set after

@@ -8,7 +8,7 @@ need "${CROSS}gcc" ccache flex bison bc perl /usr/include/gelf.h
 [ $# -ge 2 ] || die "usage: build.sh OUTDIR DEST [LABEL]"
 [ -f "$1/.config" ] || die "no .config in $1 (run the config stage first)"
 out=$(cd "$1" && pwd) dest=$2 label=${3:-$(git -C "$TREE" log -1 --format=%s)}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$TREE CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_BASEDIR=$TREE   # the cache and its mode: lib.sh
 log=$out/build.log
 info "building: $label (${out#"$TOP"/})"
 if ! make -C "$TREE" O="$out" ARCH=$KARCH CROSS_COMPILE=$CROSS CC="ccache ${CROSS}gcc" -j"$(nproc)" "$IMG" >"$log" 2>&1; then

@@ -33,6 +33,14 @@ ARCH_FRAGMENT=$TOP/config/arch/$GUEST_ARCH.config
 # verdict.py's crash markers.
 PANIC_ON_WARN=1
 [ "$GUEST_ARCH" = x86_64 ] || PANIC_ON_WARN=0
+# ccache, for every kernel build (build.sh, archs.sh, the gate's objects): one cache, kept in
+# the home directory. CCACHE_DEPEND: on a miss, ccache's default mode runs the preprocessor once
+# to hash the preprocessed source and the compiler preprocesses it again; in depend mode it
+# hashes the source and the headers the compiler's own dependency file lists (Kbuild's
+# -Wp,-MMD) and runs the compiler only. Measured on seven of the test kernels' objects: a miss
+# took 20-45% longer than gcc alone in the default mode, and as long as gcc alone (within the
+# noise) in depend mode. A hit is a hit in either mode, whichever mode stored the entry.
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G} CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 # The kernel work tree. Another architecture's builds check their steps out in a worktree of
 # their own (linux-arm64), so that they can run beside the x86_64 stages that check out or
 # change the main one (the mutants, the self-tests); arch_worktree makes it, at the base.
