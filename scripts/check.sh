@@ -79,16 +79,6 @@ echo "TAP version 13"
 stage "setup: the packages the harness needs are installed" "$TOP/scripts/setup.sh"
 need python3 nm gnuplot
 stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
-stage "series: every patch applies with zero fuzz and every step builds (bisectable; lockdep, DEBUG_VM, KASAN)" \
-	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
-stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
-# What config/rdma.config and config/vfio.config add to every test kernel's build: the objects
-# of the directories only they bring in (ACPI comes with INTEL_IOMMU, net/ipv4 with INET).
-objs() { find "$BUILD/out/test/${1:-}" -name '*.o' ! -name '*.mod.o' 2>/dev/null | wc -l; }
-n=0
-for d in drivers/infiniband drivers/vfio drivers/iommu drivers/acpi drivers/pci/msi net/ipv4; do n=$((n + $(objs $d))); done
-echo "# the real clients' fragments (rdma.config, vfio.config): $n of $(objs) objects of each test kernel"
-
 # arm64: base, control and patched (tinyconfig + arch/arm64, kernel, clients, debug, kcsan),
 # booted two at a time under qemu-system-aarch64 (virt) with gup_longterm and gup_race: the same
 # verdicts and cross-kernel checks as x86_64's (the real clients, x86_64 only, excepted), and
@@ -125,27 +115,34 @@ arm64_booted() { # arm64_booted KIND: its boot's verdict, and KCSAN's selftest p
 		{ echo "ERROR: KCSAN's boot-time selftest did not pass: the detector may not be working"; return 1; }
 	grep -h 'kcsan: selftest' "$console" | tr -d '\r'
 }
-# Built in the background, niced, while the test kernels boot (a TCG boot keeps about one core
-# busy): arm64's base, control and patched kernels and guest binaries (in the arm64 worktree,
-# build/linux-arm64, and its O= directory), then Debian's configs of every architecture (their
-# own worktree and O= directories).
+# Built in the background, niced: Debian's configs of every architecture (make archs and its
+# planted self-test, in their own worktree and O= directories) from the start, at nice 19, in
+# what the x86_64 stages leave idle: a core while the series stage links each step or walks
+# the tree, while a test kernel boots (a TCG guest keeps about one core busy), while the gate
+# and the self-tests run one command at a time. And arm64's base, control and patched kernels
+# and guest binaries (in the arm64 worktree, build/linux-arm64, and its O= directory) once the
+# series stage is done ($LOGS/series.done), at nice 10, ahead of make archs, since the arm64
+# boots wait for them: kernels.sh keeps the steps' commits under refs that every worktree
+# shares, and two kernels.sh applying the series at once would write the same refs.
 background_builds() {
-	local name t0 rc
-	for name in arm64 archs; do
-		t0=$SECONDS
-		case $name in
-		arm64) env GUEST_ARCH=arm64 STEPS=proof nice -n 10 "$TOP/scripts/kernels.sh" test &&
-			env GUEST_ARCH=arm64 nice -n 10 "$TOP/scripts/bins.sh" ;;
-		archs) nice -n 10 "$TOP/scripts/archs.sh" && nice -n 10 "$TOP/scripts/archs-selftest.sh" ;;
-		esac >"$LOGS/build-$name.log" 2>&1
-		rc=$?
-		echo "$rc $((SECONDS - t0))" > "$LOGS/build-$name.status"
-		if [ "$name" = arm64 ] && [ "$rc" = 0 ]; then
-			arm64_boots &
-			echo $! > "$LOGS/arm64-boots.pid"
-		fi
-	done
+	bg_build archs 19 &
+	while [ ! -f "$LOGS/series.done" ]; do kill -0 $$ 2>/dev/null || return 1; sleep 2; done
+	bg_build arm64 10
 	wait
+}
+bg_build() { # bg_build NAME NICE: build NAME; its status and own time in $LOGS/build-NAME.status
+	local name=$1 t0=$SECONDS rc
+	case $name in
+	arm64) env GUEST_ARCH=arm64 STEPS=proof nice -n "$2" "$TOP/scripts/kernels.sh" test &&
+		env GUEST_ARCH=arm64 nice -n "$2" "$TOP/scripts/bins.sh" ;;
+	archs) nice -n "$2" "$TOP/scripts/archs.sh" && nice -n "$2" "$TOP/scripts/archs-selftest.sh" ;;
+	esac >"$LOGS/build-$name.log" 2>&1
+	rc=$?
+	echo "$rc $((SECONDS - t0))" > "$LOGS/build-$name.status"
+	if [ "$name" = arm64 ] && [ "$rc" = 0 ]; then
+		arm64_boots &
+		echo $! > "$LOGS/arm64-boots.pid"
+	fi
 }
 built() { # built NAME: wait for the background build of NAME; its log, its own time, its status
 	local rc secs
@@ -155,10 +152,21 @@ built() { # built NAME: wait for the background build of NAME; its log, its own 
 	echo "$1 took ${secs}s to build, in the background"
 	return "$rc"
 }
-rm -f "$LOGS"/build-*.status "$LOGS"/arm64-boots.pid "$LOGS"/vm-arm64-*.status "$LOGS/x86_64-boots.done"
+rm -f "$LOGS"/build-*.status "$LOGS"/arm64-boots.pid "$LOGS"/vm-arm64-*.status "$LOGS/x86_64-boots.done" "$LOGS/series.done"
 background_builds &
 bg=$!
 trap 'kill "$bg" $(cat "$LOGS/arm64-boots.pid" 2>/dev/null) 2>/dev/null || true' EXIT
+
+stage "series: every patch applies with zero fuzz and every step builds (bisectable; lockdep, DEBUG_VM, KASAN)" \
+	"$TOP/scripts/kernels.sh" test "${TEST_FRAGMENTS[@]}"
+touch "$LOGS/series.done"
+stage "bins: the kselftests build through the vm/ Makefile, statically" "$TOP/scripts/bins.sh"
+# What config/rdma.config and config/vfio.config add to every test kernel's build: the objects
+# of the directories only they bring in (ACPI comes with INTEL_IOMMU, net/ipv4 with INET).
+objs() { find "$BUILD/out/test/${1:-}" -name '*.o' ! -name '*.mod.o' 2>/dev/null | wc -l; }
+n=0
+for d in drivers/infiniband drivers/vfio drivers/iommu drivers/acpi drivers/pci/msi net/ipv4; do n=$((n + $(objs $d))); done
+echo "# the real clients' fragments (rdma.config, vfio.config): $n of $(objs) objects of each test kernel"
 
 # Boot each kernel, two at a time (a TCG guest keeps about one core busy): its verdict (token,
 # crash markers, every test's own assertions) and every test case counted one by one. Then the
