@@ -213,6 +213,32 @@ class KcsanTest(unittest.TestCase):
         self.assertTrue(ok, reasons)
         self.assertEqual(s["kcsan_other"], ["data-race in ext4_mark_iloc_dirty / ext4_do_update_inode"])
 
+    def test_known_61_race_is_listed_not_failed(self):
+        # 6.1's DEBUG_VM check in mm/gup.c (a function the rule counts as the series') races
+        # with truncation: listed as known, in either order of the title
+        for title, a, b in (("__filemap_remove_folio / sanity_check_pinned_pages",
+                             ["__filemap_remove_folio", "filemap_remove_folio"],
+                             ["sanity_check_pinned_pages", "unpin_user_pages"]),
+                            ("sanity_check_pinned_pages.part.0 / __filemap_remove_folio",
+                             ["sanity_check_pinned_pages.part.0", "unpin_user_pages"],
+                             ["__filemap_remove_folio", "filemap_remove_folio"])):
+            log = kcsan_report(title, a, b)
+            ok, reasons, s = self.run_kcsan(
+                log, funcs="sanity_check_pinned_pages\nunpin_user_pages\n")
+            self.assertTrue(ok, reasons)
+            self.assertEqual(len(s["kcsan_known"]), 1)
+            self.assertIn("data-race in " + title, s["kcsan_known"][0])
+            self.assertEqual(s["kcsan_other"], [])
+
+    def test_known_race_excuses_only_its_pair(self):
+        # the same function of mm/gup.c racing with anything else still fails
+        log = kcsan_report("page_cache_delete / sanity_check_pinned_pages",
+                           ["page_cache_delete"], ["sanity_check_pinned_pages", "unpin_user_pages"])
+        ok, reasons, s = self.run_kcsan(log, funcs="sanity_check_pinned_pages\nunpin_user_pages\n")
+        self.assertFalse(ok)
+        self.assertIn("sanity_check_pinned_pages", "\n".join(reasons))
+        self.assertEqual(s["kcsan_known"], [])
+
     def test_other_crash_still_fails_on_a_kcsan_boot(self):
         ok, reasons, _ = self.run_kcsan(WARN_LOG)
         self.assertFalse(ok)
