@@ -50,11 +50,12 @@ count_tap() { # count_tap PREFIX FILE: fold a TAP file's top-level results into 
 		esac
 	done < "$2"
 }
-# await FILE PID WHAT: wait until the background job PID has written its status FILE; fail,
-# naming WHAT, if the job ended without writing it (rather than wait until CI's limit).
+# await FILE PID WHAT: wait until the job PID has written FILE (a background job its status,
+# make check its stage's flag); fail, naming WHAT, if the job ended without writing it (rather
+# than wait until CI's limit).
 await() {
 	while [ ! -f "$1" ]; do
-		kill -0 "$2" 2>/dev/null || [ -f "$1" ] || { echo "ERROR: the background job ended before $3"; return 1; }
+		kill -0 "$2" 2>/dev/null || [ -f "$1" ] || { echo "ERROR: the job that was to write ${1##*/} (pid $2) ended before $3"; return 1; }
 		sleep 1
 	done
 }
@@ -94,7 +95,7 @@ stage "base: Debian linux-source-6.1 unpacked and tagged" "$TOP/scripts/base.sh"
 # $LOGS/arm64-boots.pid; beside the stages that follow, a test may take longer than 300 s.
 arm64_boots() {
 	local kind funcs=$BUILD/vm-arm64/series-functions
-	while [ ! -f "$LOGS/x86_64-boots.done" ]; do kill -0 $$ 2>/dev/null || return 1; sleep 2; done
+	await "$LOGS/x86_64-boots.done" $$ "x86_64's boots were done" || return 1
 	mkdir -p "$BUILD/vm-arm64"
 	nm --defined-only "$BUILD/out/test-arm64/mm/gup.o" "$BUILD/out/test-arm64/mm/gup_test.o" |
 		awk '$2 ~ /^[tTwW]$/ { print $3 }' > "$funcs"
@@ -126,7 +127,7 @@ arm64_booted() { # arm64_booted KIND: its boot's verdict, and KCSAN's selftest p
 # shares, and two kernels.sh applying the series at once would write the same refs.
 background_builds() {
 	bg_build archs 19 &
-	while [ ! -f "$LOGS/series.done" ]; do kill -0 $$ 2>/dev/null || return 1; sleep 2; done
+	await "$LOGS/series.done" $$ "the series stage was done" || return 1
 	bg_build arm64 10
 	wait
 }

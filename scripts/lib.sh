@@ -55,7 +55,8 @@ arch_worktree() {
 # base_worktree DIR: a worktree of the kernel tree at DIR, kept between runs and put back at
 # 'base' with nothing else in it: a checkout rewrites only the files changed since, where a new
 # worktree writes out the whole kernel tree (make archs, the gate, make series, make distro).
-# One run at a time uses it: the caller holds DIR.lock (flock) until it exits.
+# One run at a time uses it: base_worktree takes DIR.lock (flock) on a descriptor that stays
+# open, so the lock is held until the calling script exits.
 base_worktree() {
 	local lock
 	mkdir -p "$(dirname "$1")"

@@ -144,13 +144,18 @@ done
 git -C "$TREE" reset -q --hard "$tip"
 wait
 
-# The tip too: a boot that failed before its first test is run again.
-if [ "$(cat "$OUT/tip.rc" 2>/dev/null)" != 0 ] && ! started "$OUT/tip"; then
-	info "tip: its boot failed before its first test ($(killers "$OUT/tip")); booting it again"
-	t0=$SECONDS rc=0
-	boot "$BUILD/images/test/patched.bzImage" "$OUT/tip" gup_longterm "$longterm_args" || rc=$?
-	echo $((SECONDS - t0)) > "$OUT/tip.secs"; echo $rc > "$OUT/tip.rc"
-fi
+# again NAME IMAGE ARGS: when NAME's gup_longterm boot ($OUT/NAME) failed before its first
+# test (or left no status), boot it once more in its place; NAME.rc and NAME.secs then are
+# that boot's status and both boots' time.
+again() {
+	local t0=$SECONDS rc=0
+	[ "$(cat "$OUT/$1.rc" 2>/dev/null)" != 0 ] && ! started "$OUT/$1" || return 0
+	info "$1: its boot failed before its first test ($(killers "$OUT/$1")); booting it again"
+	boot "$2" "$OUT/$1" gup_longterm "$3" || rc=$?
+	echo $(($(cat "$OUT/$1.secs" 2>/dev/null || echo 0) + SECONDS - t0)) > "$OUT/$1.secs"
+	echo $rc > "$OUT/$1.rc"
+}
+again tip "$BUILD/images/test/patched.bzImage" "$longterm_args"
 if [ "$(cat "$OUT/tip.rc" 2>/dev/null)" = 0 ]; then
 	result ok "tip" "nothing: the series as it is" "passes" "-" "$(cat "$OUT/tip.secs")"
 else
@@ -169,24 +174,18 @@ for f in "${mutants[@]}"; do
 	verdict= who=-
 	case $expect in
 	killed)
+		again "$name" "$img" "${args_of[$f]}"
 		secs=$((secs + $(cat "$OUT/$name.secs" 2>/dev/null || echo 0)))
-		dir=$OUT/$name rc=$(cat "$OUT/$name.rc" 2>/dev/null || echo 1)
-		if [ "$rc" != 0 ] && ! started "$dir"; then
-			info "mutant $name: its boot failed before its first test ($(killers "$dir")); booting it again"
-			t0=$SECONDS dir=$OUT/$name-again rc=0
-			boot "$img" "$dir" gup_longterm "${args_of[$f]}" || rc=$?
-			secs=$((secs + SECONDS - t0))
-			if [ "$rc" != 0 ] && ! started "$dir"; then
-				result not-ok "$name" "$breaks" "no verdict: two boots failed before their first test" \
-					"$(killers "$dir")" "$secs"
-				continue
-			fi
-		fi
-		if [ "$rc" = 0 ]; then
+		if [ "$(cat "$OUT/$name.rc")" = 0 ]; then
 			result not-ok "$name" "$breaks" "SURVIVED gup_longterm" "-" "$secs"
 			continue
 		fi
-		verdict="killed" who="gup_longterm: $(killers "$dir")"
+		if ! started "$OUT/$name"; then
+			result not-ok "$name" "$breaks" "no verdict: two boots failed before their first test" \
+				"$(killers "$OUT/$name")" "$secs"
+			continue
+		fi
+		verdict="killed" who="gup_longterm: $(killers "$OUT/$name")"
 		;;
 	race*) ;;
 	*) result not-ok "$name" "$breaks" "unknown Expect: '$expect' in ${f#"$TOP"/}" "-" 0; continue ;;
