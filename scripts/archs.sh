@@ -16,7 +16,9 @@
 # Usage: archs.sh [ARCH...]   (default: $ARCHS or amd64 arm64 ppc64el s390x i386)
 # PATCHDIR: another series (default patches/); ARCHS_OUT: where the results go (build/archs).
 # ARCHS_STEPS: all (default: the base and every patch) or ends (the base and the tip only: the
-# planted self-test, whose findings are all in its last patch).
+# planted self-test, whose findings are all in its last patch). ARCHS_SOURCES: the .c files to
+# compile instead of those the series reaches (the planted self-test: mm/gup.c, where all it
+# plants is).
 . "$(dirname "$0")/lib.sh"
 need git gcc ccache sparse xz flex bison bc perl flock
 export LC_ALL=C
@@ -77,6 +79,7 @@ for f in "${changed[@]}"; do
 	esac
 done
 mapfile -t sources < <(printf '%s\n' "${sources[@]}" | sort -u)
+[ -z "${ARCHS_SOURCES:-}" ] || read -ra sources <<<"$ARCHS_SOURCES"
 info "the series changes ${#changed[@]} kernel files; ${#sources[@]} source files compile them in"
 
 allowed=$(grep -oE 'kABI: [A-Za-z0-9_]+' "$PATCHDIR/cover-letter.txt" 2>/dev/null | cut -d' ' -f2 | sort -u || true)
@@ -106,7 +109,7 @@ for a in "$@"; do
 	cfgver=$(cat "$cfg.version")
 	out=$BUILD/out/arch-$a
 	res=$outroot/$a
-	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; echo "$allowed $ARCHS_STEPS"; cat "$0" "$TOP/scripts/lib.sh" | sha1sum; } | sha1sum | cut -c1-16)
+	key=$( { echo "$trees"; sha1sum < "$cfg"; "${cross}gcc" --version | head -1; sparse --version; echo "$allowed $ARCHS_STEPS ${sources[*]}"; cat "$0" "$TOP/scripts/lib.sh" | sha1sum; } | sha1sum | cut -c1-16)
 	if [ "${ARCHS_CACHE:-1}" != 0 ] && [ -f "$res/$key.done" ]; then
 		info "$a: kept verdict, passed (the same steps, config, compiler and sparse passed before; ARCHS_CACHE=0 rebuilds)"
 		cat "$res/$key.done" >> "$summary"
@@ -124,12 +127,16 @@ for a in "$@"; do
 
 	# Debian's config, GUP_TEST on (the series' test interface), and nothing that would need
 	# Debian's signing certificates; then every option this architecture is here for.
+	# No debug information either (DEBUG_INFO_NONE; Debian's has DWARF and BTF): -g changes
+	# no compiler or sparse diagnostic and no genksyms CRC (on amd64's base objects: the same
+	# 95 warnings and #SYMVER lines with and without), and DWARF took 13% of their compile.
 	git -C "$wt" checkout -q --detach base
 	xz -dc "$cfg" > "$out/.config"
 	"$wt/scripts/config" --file "$out/.config" --enable DEBUG_FS --enable GUP_TEST \
-		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" --set-str MODULE_SIG_KEY "" --disable MODULE_SIG_ALL
+		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" --set-str MODULE_SIG_KEY "" --disable MODULE_SIG_ALL \
+		--enable DEBUG_INFO_NONE --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5
 	"${M[@]}" -s olddefconfig >"$res/config.log" 2>&1 || die "$a: make olddefconfig failed (see ${res#"$TOP"/}/config.log)"
-	for o in CONFIG_GUP_TEST CONFIG_MODVERSIONS CONFIG_HAVE_FAST_GUP ${musthave//,/ }; do
+	for o in CONFIG_GUP_TEST CONFIG_MODVERSIONS CONFIG_HAVE_FAST_GUP CONFIG_DEBUG_INFO_NONE ${musthave//,/ }; do
 		grep -q "^$o=y" "$out/.config" || die "$a: $o is not set after olddefconfig on Debian's $(basename "$cfg")"
 	done
 	"${M[@]}" prepare >"$res/prepare.log" 2>&1 || die "$a: make prepare failed (see ${res#"$TOP"/}/prepare.log)"
