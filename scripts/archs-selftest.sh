@@ -3,8 +3,9 @@
 # prototype (a W=1 and a sparse warning) and takes away the genksyms guard of 5/8 (so that the
 # CRCs of mm/gup.c's exports change) must fail archs.sh on amd64, naming both; run again with
 # the same inputs, it must replay that kept verdict with the same messages. It compiles the
-# base and the planted tip only (ARCHS_STEPS=ends): all it plants is in its last patch, and the
-# steps in between are make archs' own run. Results go to
+# base and the planted tip only (ARCHS_STEPS=ends), and mm/gup.o only (ARCHS_SOURCES): all it
+# plants is in its last patch and in mm/gup.c, and the steps and objects in between are make
+# archs' own run. Results go to
 # build/archs-planted; the worktree and O= directory are the stage's own (run it after
 # archs.sh, never beside it).
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +43,7 @@ grep -q '^diff --git a/mm/gup.c b/mm/gup.c$' "$tmp/9999-planted.patch" || die "t
 echo 9999-planted.patch >> "$tmp/series"
 # planted: run archs.sh on the planted series; it must fail, naming each planted finding.
 planted() {
-	out=$(env PATCHDIR="$tmp" ARCHS_OUT="$BUILD/archs-planted" ARCHS_STEPS=ends "$TOP/scripts/archs.sh" amd64 2>&1) && rc=0 || rc=$?
+	out=$(env PATCHDIR="$tmp" ARCHS_OUT="$BUILD/archs-planted" ARCHS_STEPS=ends ARCHS_SOURCES=mm/gup.c "$TOP/scripts/archs.sh" amd64 2>&1) && rc=0 || rc=$?
 	echo "$out" | grep -E 'new warning|kABI: the CRC|kept verdict|ERROR' | head -9
 	[ $rc -ne 0 ] || die "archs.sh passed a series with a planted warning and CRC change"
 	grep -Eq "amd64: new warning after 9/9999-planted.patch: mm/gup.c: warning: no previous prototype for .gup_planted_no_prototype." <<<"$out" ||
