@@ -5,6 +5,7 @@
 # Usage: build.sh OUTDIR DEST [LABEL]
 . "$(dirname "$0")/lib.sh"
 need "${CROSS}gcc" ccache flex bison bc perl /usr/include/gelf.h
+[ "$KARCH" != x86_64 ] || need lz4   # the bzImage's compressor (config/arch/x86_64.config)
 [ $# -ge 2 ] || die "usage: build.sh OUTDIR DEST [LABEL]"
 [ -f "$1/.config" ] || die "no .config in $1 (run the config stage first)"
 out=$(cd "$1" && pwd) dest=$2 label=${3:-$(git -C "$TREE" log -1 --format=%s)}
