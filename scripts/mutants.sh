@@ -149,8 +149,8 @@ wait
 # that boot's status and both boots' time.
 again() {
 	local t0=$SECONDS rc=0
-	[ "$(cat "$OUT/$1.rc" 2>/dev/null)" != 0 ] && ! started "$OUT/$1" || return 0
-	info "$1: its boot failed before its first test ($(killers "$OUT/$1")); booting it again"
+	if [ -f "$OUT/$1.rc" ] && { [ "$(cat "$OUT/$1.rc")" = 0 ] || started "$OUT/$1"; }; then return 0; fi
+	info "$1: its boot left no status or failed before its first test ($(killers "$OUT/$1")); booting it again"
 	boot "$2" "$OUT/$1" gup_longterm "$3" || rc=$?
 	echo $(($(cat "$OUT/$1.secs" 2>/dev/null || echo 0) + SECONDS - t0)) > "$OUT/$1.secs"
 	echo $rc > "$OUT/$1.rc"
