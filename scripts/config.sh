@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Stage: make a .config in the O= directory $1 from GUEST_ARCH's tinyconfig + its
-# config/arch/ fragment + the fragments $2..., then verify that every option they request
-# survived olddefconfig.
+# Stage: make a .config in the O= directory $1 from GUEST_ARCH's tinyconfig + config/guest.config
+# (what every QEMU guest does without) + its config/arch/ fragment + the fragments $2...,
+# then verify that every option they request survived olddefconfig.
 # Usage: config.sh OUTDIR FRAGMENT...
 . "$(dirname "$0")/lib.sh"
 need "${CROSS}gcc" git flex bison
 [ $# -ge 2 ] || die "usage: config.sh OUTDIR FRAGMENT..."
 mkdir -p "$1"; out=$(cd "$1" && pwd); shift
 [ -f "$ARCH_FRAGMENT" ] || die "no configuration fragment for $GUEST_ARCH: ${ARCH_FRAGMENT#"$TOP"/} not found"
-frags=("$ARCH_FRAGMENT")
+frags=("$TOP/config/guest.config" "$ARCH_FRAGMENT")
 for f in "$@"; do [ -f "$f" ] || die "config fragment $f not found"; frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"); done
 # The .config is a function of the fragments, the toolchain (Kconfig asks the compiler and
 # linker what they support), this script and what the tree's kconfig reads: its Kconfig files,

@@ -66,7 +66,8 @@ mkdir -p "$out/$sub"
 {
 	echo "# Kconfig options the gup-longterm tests need (tools/testing/selftests/vm/gup_longterm"
 	echo "# and the harness's QEMU guest), from the harness's config/kernel.config and clients.config."
-	# (not config/arch/: the console and the image compression are the harness's QEMU choices)
+	# (not config/guest.config nor config/arch/: what the guests do without, their console and
+	# image compression are the harness's QEMU choices)
 	cat "$TOP"/config/{kernel,clients}.config | grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)'
 } > "$out/config"
 
