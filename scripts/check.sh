@@ -288,9 +288,10 @@ grep -h '# faults injected:' "$BUILD/vm-faults/patched/results.tap" 2>/dev/null 
 tr -d '\r' < "$BUILD/vm-faults/patched/results.tap" 2>/dev/null |
 	sed -n 's/^# harness: \(.*\) took .*, started at \(.*\)s of uptime$/# faults boot: the first test (\1) started at \2s of uptime (q35, no IOMMU)/p'
 
-# Mutants: each deliberately broken variant of the series that gup_longterm must catch is
-# built on the tip (mm/gup.c only) and booted once; each must be killed, and the unmutated
-# tip must pass the same boot. (make mutants runs the race ones too.)
+# Mutants: the deliberately broken variants of the series, built into one kernel on the tip
+# (mm/gup.c only; a mutant schemata, mutants/README), which is booted once per mutant that
+# gup_longterm must catch, with gup_mutant=NN; each must be killed, and the same kernel with
+# gup_mutant=0, the tip, must pass the same boot. (make mutants runs the race ones too.)
 stage "mutants: every deterministic mutant of the series is killed by gup_longterm (mutants/)" \
 	env OUT="$BUILD/check-mutants" MUTANTS_EXPECT=killed RACE_RUNS=0 "$TOP/scripts/mutants.sh"
 if [ -s "$BUILD/check-mutants/mutants.tap" ]; then

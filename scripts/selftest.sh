@@ -185,7 +185,7 @@ diff --git a/mm/gup.c b/mm/gup.c
 +++ b/mm/gup.c
 @@ -1,4 +1,5 @@
  // SPDX-License-Identifier: GPL-2.0-only
-+/* planted: a mutant that changes nothing */
++/* planted: MUTANT(1) guards nothing here: a mutant that changes nothing */
  #include <linux/kernel.h>
  #include <linux/errno.h>
  #include <linux/err.h>
