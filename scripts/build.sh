@@ -17,12 +17,14 @@ if ! make -C "$TREE" O="$out" ARCH=$KARCH CROSS_COMPILE=$CROSS CC="ccache ${CROS
 	die "build failed: $label (log: $log)"
 fi
 # A relink always makes a new image (the version string has the build's number and time):
-# an image byte-identical to the one built here before, from another tree, means make
-# relinked nothing, and the image is the other tree's kernel. (It happened once, in a
-# cold make check: a mutant's image was the previous mutant's, and its boot counted as a
-# kill; the cause was not found.) Fail rather than boot the wrong kernel.
+# an image byte-identical to the one built here before, from a tree that differs in a file
+# the build reads (not only lib.sh's NOT_BUILT), means make relinked nothing, and the image
+# is the other tree's kernel. (It happened once, in a cold make check: a mutant's image was
+# the previous mutant's, and its boot counted as a kill; the cause was not found.) Fail
+# rather than boot the wrong kernel.
 tree=$(git -C "$TREE" write-tree) sum=$(sha1sum < "$out/$KIMAGE" | cut -d' ' -f1)
-if [ -f "$out/.last-image" ] && read -r ltree lsum < "$out/.last-image" && [ "$ltree" != "$tree" ] && [ "$lsum" = "$sum" ]; then
+if [ -f "$out/.last-image" ] && read -r ltree lsum < "$out/.last-image" && [ "$lsum" = "$sum" ] &&
+	! git -C "$TREE" diff --quiet "$ltree" "$tree" -- . "${NOT_BUILT[@]/#/:!}"; then
 	die "build of $label: make relinked nothing, the image is the one built before from tree ${ltree:0:12} (now ${tree:0:12}); remove ${out#"$TOP"/} and build again"
 fi
 echo "$tree $sum" > "$out/.last-image"
